@@ -1,0 +1,48 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { fail, ok } from '../dialects/types';
+import { toAlarm, toTime } from './inputs';
+import { evaluate, setupPublisher } from './publisher';
+
+interface Def extends NodeDef {
+  connection: string;
+  alarmType: string;
+  severity: string;
+  action: string;
+  text: string;
+  textType: string;
+  onlyOnChange: boolean;
+}
+
+const init = (RED: NodeAPI): void => {
+  function AlarmNode(this: Node, def: Def): void {
+    RED.nodes.createNode(this, def);
+    // Last state sent per alarm type, so a threshold flow that repeats itself does not raise the
+    // platform's alarm count on every sample. Unknown after a restart: the first change is always sent.
+    const sent = new Map<string, string>();
+    setupPublisher(RED, this, def.connection, 'alarm', async (agent, msg: NodeMessageInFlow) => {
+      const time = toTime((msg as { timestamp?: unknown }).timestamp, new Date());
+      if (!time.ok) return time;
+      const text = def.text ? await evaluate(RED, this, def.text, def.textType || 'str', msg) : '';
+      const settings = {
+        type: def.alarmType ?? '',
+        severity: def.severity || 'MAJOR',
+        action: def.action || 'payload',
+        text: typeof text === 'string' ? text : JSON.stringify(text),
+      };
+      const a = toAlarm(msg.payload, settings, time.value);
+      if (!a.ok) return a;
+      const state = a.value.action === 'raise' ? `raise:${a.value.severity}:${a.value.text}` : 'clear';
+      if (def.onlyOnChange !== false && sent.get(a.value.type) === state) return ok(a.value);
+      try {
+        await agent.sendAlarm(a.value);
+      } catch (err) {
+        return fail(err instanceof Error ? err.message : String(err));
+      }
+      sent.set(a.value.type, state);
+      return a;
+    });
+  }
+  RED.nodes.registerType('device-agent-alarm', AlarmNode);
+};
+
+export = init;

@@ -1,0 +1,135 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { CumulocityAgent, type AgentStatus } from '../agent/cumulocity-agent';
+import { fail, ok } from '../dialects/types';
+import { defaultDeviceId, readHostIdentity } from '../devices/host/identity';
+import type { BackoffOptions } from '../transport/backoff';
+import { MemoryOutbox, type Outbox } from '../transport/outbox';
+import { statusFor, type ConnectionNode } from './common';
+import { parseConnectionConfig, type ConnectionCredentials, type ConnectionDef } from './connection-config';
+
+type Def = NodeDef & ConnectionDef;
+type Self = ConnectionNode & Node<ConnectionCredentials>;
+
+const VERSION = ((): string => {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/**
+ * Outboxes by connection node id. They outlive the node object so that a redeploy loses nothing
+ * that was queued; a removed connection node takes its outbox with it.
+ */
+const outboxes = new Map<string, Outbox>();
+
+function outboxFor(id: string, maxBytes: number): Outbox {
+  let o = outboxes.get(id);
+  if (!o) {
+    o = new MemoryOutbox({ maxBytes });
+    outboxes.set(id, o);
+  }
+  return o;
+}
+
+interface Settings {
+  userDir?: string;
+  deviceAgentDataDir?: string;
+  deviceAgentHostRoot?: string;
+  deviceAgentBackoff?: BackoffOptions;
+  deviceAgentOutboxBytes?: number;
+}
+
+const init = (RED: NodeAPI): void => {
+  function ConnectionNodeImpl(this: Self, def: Def): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const users = new Set<Node>();
+    const settings = RED.settings as unknown as Settings; // Node-RED exposes settings.js values here
+    const t = (key: string, subs?: Record<string, string | number>): string => RED._(key, subs);
+    let last: AgentStatus | undefined;
+    node.agent = undefined;
+    node.configError = undefined;
+
+    node.register = (user: Node): void => {
+      users.add(user);
+      if (node.configError) user.status({ fill: 'red', shape: 'dot', text: t('connection.status.config-error') });
+      else if (last) user.status(statusFor(last, t));
+    };
+    node.deregister = (user: Node): void => {
+      users.delete(user);
+    };
+
+    const identity = readHostIdentity(settings.deviceAgentHostRoot ?? '/');
+    const parsed = parseConnectionConfig(def, node.credentials ?? {}, {
+      env: process.env,
+      defaultDeviceId: defaultDeviceId(identity),
+      hardware: { serial: identity.serial, model: identity.model, revision: identity.revision },
+      agentVersion: VERSION,
+      dataDir: settings.deviceAgentDataDir ?? path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'device-agent'),
+      readFile: (f) => {
+        try {
+          return ok(fs.readFileSync(f, 'utf8'));
+        } catch (err) {
+          return fail((err as NodeJS.ErrnoException).code ?? String(err));
+        }
+      },
+    });
+    if (!parsed.ok) {
+      node.configError = parsed.error;
+      node.deviceId = '';
+      node.error(new Error(t('connection.errors.config', { reason: parsed.error })), {});
+      return;
+    }
+    const cfg = parsed.value;
+    if (settings.deviceAgentBackoff) cfg.backoff = settings.deviceAgentBackoff;
+    node.deviceId = cfg.deviceId;
+    const agent = new CumulocityAgent(cfg, outboxFor(node.id, settings.deviceAgentOutboxBytes ?? 16 * 1024 * 1024));
+    node.agent = agent;
+    agent.on('status', (st: AgentStatus) => {
+      last = st;
+      const s = statusFor(st, t);
+      for (const u of users) u.status(s);
+      if (st.state === 'bad-credentials' || st.state === 'config-error' || st.state === 'takeover') {
+        node.error(new Error(t(`connection.errors.${st.state}`, { deviceId: cfg.deviceId })), {});
+      }
+    });
+    agent.on('warning', (w: string) => node.warn(w));
+    agent.on('platform-error', (e: { code: string; template: string; text: string }) =>
+      node.warn(t('connection.errors.platform', { code: e.code, template: e.template, text: e.text })),
+    );
+    // Start on the next tick, once the client nodes of this deploy have registered their operations.
+    const startTimer = setImmediate(() => agent.start());
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      clearImmediate(startTimer);
+      const finish = (): void => {
+        if (removed) {
+          void outboxes.get(node.id)?.close();
+          outboxes.delete(node.id);
+        }
+        done();
+      };
+      agent.stop().then(finish, (err: unknown) => {
+        node.error(err, {});
+        finish();
+      });
+    });
+  }
+
+  RED.nodes.registerType<Self, Def, unknown, ConnectionCredentials>('device-agent-connection', ConnectionNodeImpl, {
+    credentials: {
+      user: { type: 'text' },
+      password: { type: 'password' },
+      bootstrapUser: { type: 'text' },
+      bootstrapPassword: { type: 'password' },
+    },
+  });
+};
+
+export = init;

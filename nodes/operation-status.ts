@@ -1,0 +1,61 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { isConnectionNode } from './common';
+import { toStatus } from './inputs';
+import { shortReason } from './publisher';
+
+interface Def extends NodeDef {
+  outcome: string;
+}
+
+interface StatusMsg extends NodeMessageInFlow {
+  operation?: { key?: unknown; connection?: unknown; fragment?: unknown };
+  status?: unknown;
+  reason?: unknown;
+  result?: unknown;
+  error?: unknown;
+}
+
+const init = (RED: NodeAPI): void => {
+  function OperationStatusNode(this: Node, def: Def): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.on('input', (m: NodeMessageInFlow, send: (m: NodeMessageInFlow) => void, done: (err?: Error) => void) => {
+      const msg = m as StatusMsg;
+      const fail = (key: string, subs?: Record<string, string>): void => {
+        const text = RED._(key, subs);
+        node.status({ fill: 'red', shape: 'dot', text: shortReason(text) });
+        done(new Error(text));
+      };
+      const op = msg.operation;
+      if (typeof op !== 'object' || op === null || typeof op.key !== 'string' || typeof op.connection !== 'string') {
+        fail('operation-status.errors.no-operation');
+        return;
+      }
+      const conn: unknown = RED.nodes.getNode(op.connection);
+      if (!isConnectionNode(conn) || !conn.agent) {
+        fail('operation-status.errors.no-connection');
+        return;
+      }
+      const s = toStatus({ outcome: def.outcome || 'auto', status: msg.status, error: msg.error, reason: msg.reason, result: msg.result });
+      if (!s.ok) {
+        fail('operation-status.errors.bad-status', { reason: s.error });
+        return;
+      }
+      const err = conn.agent.report(op.key, s.value.status, s.value.reason, s.value.result);
+      if (err) {
+        fail('operation-status.errors.not-open', { reason: err });
+        return;
+      }
+      node.status({
+        fill: s.value.status === 'FAILED' ? 'yellow' : 'green',
+        shape: 'dot',
+        text: shortReason(`${String(op.fragment)} ${s.value.status.toLowerCase()}`),
+      });
+      send(msg);
+      done();
+    });
+  }
+  RED.nodes.registerType('device-agent-operation-status', OperationStatusNode);
+};
+
+export = init;
