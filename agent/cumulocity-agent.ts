@@ -244,7 +244,7 @@ export class CumulocityAgent extends EventEmitter {
     this.courier.detach();
     this.outbox.clearLane('session');
     if (this.stopped) return;
-    if (this.takeover.sessionEnded(Date.now(), end.upForMs, end.localCause)) {
+    if (end.wasUp && this.takeover.sessionEnded(Date.now(), end.upForMs, end.localCause)) {
       session.delayNext(300_000);
       this.setStatus({ state: 'takeover' });
       return;

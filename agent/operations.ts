@@ -142,8 +142,11 @@ export class OperationTracker {
         const consumer = this.consumerFor(m.operation.fragment);
         if (consumer) {
           const tracked = { key: m.key, operation: m.operation, receivedAt: m.since };
-          const remaining = this.opts.restartTimeoutSec * 1000 - (this.now() - m.since);
-          this.open.set(m.key, { tracked, consumer, marker: true, timer: this.timer(m.key, remaining) });
+          const limitMs = this.opts.restartTimeoutSec * 1000;
+          const remaining = limitMs - (this.now() - m.since);
+          // At least 1 ms: a timer of 0 means "no timeout" and the operation would stay open for good.
+          const timer = this.timer(m.key, Math.max(1, remaining), limitMs);
+          this.open.set(m.key, { tracked, consumer, marker: true, timer });
         }
         keep.push(m.operation.fragment);
       }
@@ -181,13 +184,14 @@ export class OperationTracker {
     consumer.deliver(tracked);
   }
 
-  private timer(key: string, ms: number): NodeJS.Timeout | undefined {
+  /** `limitMs` is the whole timeout for the reason text when only the rest of it (`ms`) is left to wait. */
+  private timer(key: string, ms: number, limitMs = ms): NodeJS.Timeout | undefined {
     if (!(ms > 0)) return undefined;
     const t = setTimeout(() => {
       const o = this.open.get(key);
       if (!o) return;
       const what = o.marker ? 'no restart' : 'no status reported by the flow';
-      this.finish(o, 'FAILED', `${what} within ${Math.round(ms / 1000)} s`);
+      this.finish(o, 'FAILED', `${what} within ${Math.round(limitMs / 1000)} s`);
     }, ms);
     t.unref();
     return t;
@@ -236,9 +240,16 @@ export class OperationTracker {
   private loadMarkers(): Marker[] {
     const v = readJson(this.opts.markerFile);
     if (!Array.isArray(v)) return [];
+    // A marker without an operation would make recoverMarkers throw at every session start.
+    const isOperation = (o: unknown): o is Operation =>
+      typeof o === 'object' && o !== null && typeof (o as Operation).fragment === 'string' && typeof (o as Operation).deviceId === 'string';
     return v.filter(
       (m): m is Marker =>
-        typeof m === 'object' && m !== null && typeof (m as Marker).key === 'string' && typeof (m as Marker).since === 'number',
+        typeof m === 'object' &&
+        m !== null &&
+        typeof (m as Marker).key === 'string' &&
+        typeof (m as Marker).since === 'number' &&
+        isOperation((m as Marker).operation),
     );
   }
 

@@ -29,7 +29,9 @@ export function statusFor(st: AgentStatus, t: Translate): NodeStatus {
     case 'connected':
       return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
     case 'connecting':
-      return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
+      return st.queued > 0
+        ? { fill: 'yellow', shape: 'dot', text: t('connection.status.queued', { count: st.queued }) }
+        : { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
     case 'bootstrapping':
       return { fill: 'yellow', shape: 'ring', text: t('connection.status.bootstrapping') };
     case 'disconnected':

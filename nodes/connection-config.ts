@@ -56,13 +56,20 @@ export interface ConfigContext {
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
 const PROTOCOL_BY_PORT: Record<string, string> = { '1883': 'mqtt', '8883': 'mqtts', '80': 'ws', '443': 'wss' };
 
+/**
+ * A setting as text. Node-RED replaces a whole-value `${NAME}` by the environment variable but
+ * leaves it as it is when the variable is not set: that counts as empty, so the default applies.
+ */
 function str(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
+  const s = typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
+  return /^\$\{\w+\}$/.test(s) ? '' : s;
 }
 
+/** A checkbox; anything but true/false (a hand-edited "yes") keeps the default, so a typo cannot turn verifyServer off. */
 function bool(v: unknown, dflt: boolean): boolean {
-  if (v === undefined || v === '') return dflt;
-  return v === true || v === 'true';
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return dflt;
 }
 
 function int(v: unknown, dflt: number, min: number, max: number, what: string): Result<number> {
@@ -81,8 +88,9 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
   if (!host) return fail('host is not set');
   if (/[\s/]/.test(host)) return fail(`host "${host}" must be a host name or address, without scheme or path`);
   const portText = str(def.port);
-  const protocol = str(def.protocol) || PROTOCOL_BY_PORT[portText] || 'mqtts';
-  if (!(protocol in DEFAULT_PORTS)) return fail(`protocol must be mqtt, mqtts, ws or wss, not "${protocol}"`);
+  // Own keys only: `in` and plain indexing would also accept "constructor", "toString"…
+  const protocol = str(def.protocol) || (Object.hasOwn(PROTOCOL_BY_PORT, portText) ? PROTOCOL_BY_PORT[portText] : undefined) || 'mqtts';
+  if (!Object.hasOwn(DEFAULT_PORTS, protocol)) return fail(`protocol must be mqtt, mqtts, ws or wss, not "${protocol}"`);
   const port = int(def.port, DEFAULT_PORTS[protocol] ?? 8883, 1, 65535, 'port');
   if (!port.ok) return port;
   const wsPath = str(def.wsPath) || '/mqtt';

@@ -91,10 +91,16 @@ const init = (RED: NodeAPI): void => {
     node.deviceId = cfg.deviceId;
     const agent = new CumulocityAgent(cfg, outboxFor(node.id, settings.deviceAgentOutboxBytes ?? 16 * 1024 * 1024));
     node.agent = agent;
+    let shown = '';
     agent.on('status', (st: AgentStatus) => {
       last = st;
       const s = statusFor(st, t);
-      for (const u of users) u.status(s);
+      const key = JSON.stringify(s);
+      // Reconnect attempts flip between connecting and disconnected; show only what changes.
+      if (key !== shown) {
+        shown = key;
+        for (const u of users) u.status(s);
+      }
       if (st.state === 'bad-credentials' || st.state === 'config-error' || st.state === 'takeover') {
         node.error(new Error(t(`connection.errors.${st.state}`, { deviceId: cfg.deviceId })), {});
       }

@@ -17,6 +17,26 @@ import {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** JSON text of a flow value that never throws (JSON.stringify does on BigInt and circular objects). */
+function jsonOf(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short text of a rejected value for an error message. */
+function show(v: unknown): string {
+  const json = jsonOf(v);
+  if (json !== undefined) return json.slice(0, 40);
+  try {
+    return String(v).slice(0, 40);
+  } catch {
+    return typeof v; // an object without a prototype has no string form
+  }
+}
+
 /** A time from a message: Date, ISO string or epoch milliseconds; `now` when absent. */
 export function toTime(v: unknown, now: Date): Result<Date> {
   if (v === undefined || v === null || v === '') return ok(now);
@@ -24,7 +44,7 @@ export function toTime(v: unknown, now: Date): Result<Date> {
   if (v instanceof Date) d = v;
   else if (typeof v === 'number') d = new Date(v);
   else if (typeof v === 'string') d = new Date(/^\d+$/.test(v) ? Number(v) : v);
-  if (!d || Number.isNaN(d.getTime())) return fail(`timestamp is not a valid time: ${JSON.stringify(v)}`);
+  if (!d || Number.isNaN(d.getTime())) return fail(`timestamp is not a valid time: ${show(v)}`);
   return ok(d);
 }
 
@@ -33,7 +53,7 @@ function toNumber(v: unknown, what: string): Result<number> {
   if (typeof v === 'number') n = v;
   else if (typeof v === 'boolean') n = v ? 1 : 0;
   else if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) n = Number(v);
-  if (n === undefined) return fail(`${what} is not a number: ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`);
+  if (n === undefined) return fail(`${what} is not a number: ${show(v)}`);
   if (!Number.isFinite(n)) return fail(`${what} is not a finite number: ${String(n)}`);
   return ok(n);
 }
@@ -115,11 +135,11 @@ export function toAlarm(value: unknown, s: AlarmSettings, time: Date): Result<Al
       a = value['action'] ?? 'raise';
       if (typeof value['severity'] === 'string') severity = value['severity'].toUpperCase();
       if (typeof value['text'] === 'string') text = value['text'];
-      if (typeof value['type'] === 'string' && value['type']) type = value['type'];
+      if (typeof value['type'] === 'string' && value['type']) type = value['type'].trim();
     }
     if (a === true || a === 'raise' || a === 'on' || a === 1) action = 'raise';
     else if (a === false || a === 'clear' || a === 'off' || a === 0) action = 'clear';
-    else return fail(`cannot tell raise from clear in ${JSON.stringify(a)?.slice(0, 40) ?? String(a)}`);
+    else return fail(`cannot tell raise from clear in ${show(a)}`);
   }
   if (!type) return fail('alarm type is empty');
   if (action === 'clear') return ok({ action: 'clear', type });
@@ -152,7 +172,7 @@ export function toStatus(i: StatusInput): Result<{ status: OperationStatus; reas
   }
   if (i.result === undefined || i.result === null || i.result === '') return ok({ status });
   const list = Array.isArray(i.result) ? i.result : [i.result];
-  const result = list.map((r) => (typeof r === 'string' ? r : typeof r === 'object' ? JSON.stringify(r) : String(r)));
+  const result = list.map((r) => (typeof r === 'string' ? r : typeof r === 'object' ? (jsonOf(r) ?? show(r)) : String(r)));
   return ok({ status, result });
 }
 

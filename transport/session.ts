@@ -29,6 +29,8 @@ export interface SessionSettings {
 export type RefusalDecision = { kind: 'backoff' } | { kind: 'wait'; ms: number } | { kind: 'stop' };
 
 export interface SessionEnd {
+  /** The session had reached CONNACK 0 (false for a failed connection attempt). */
+  wasUp: boolean;
   upForMs: number;
   /** The session was ended by us (stop or restart), not by the network or the broker. */
   localCause: boolean;
@@ -178,6 +180,7 @@ export class MqttSession extends EventEmitter {
     this.client = undefined;
     const wasUp = this.stateValue === 'up';
     const end: SessionEnd = {
+      wasUp,
       upForMs: wasUp ? Date.now() - this.upAt : 0,
       localCause,
       refusedCode: this.lastRefusal,

@@ -35,10 +35,14 @@ export function parseCpuinfo(text: string): Map<string, string> {
 /** Reads the identity of the Linux host under `root` (tests point it at a fake tree). */
 export function readHostIdentity(root = '/', hostname: string = os.hostname()): HostIdentity {
   const cpu = parseCpuinfo(readText(path.join(root, 'proc/cpuinfo')) ?? '');
-  const serial = cpu.get('serial') ?? readText(path.join(root, 'proc/device-tree/serial-number'));
-  const model = readText(path.join(root, 'proc/device-tree/model')) ?? cpu.get('model');
+  // Boards without a serial report zeros; that must not hide the device tree's serial.
+  const usable = (s: string | undefined): string | undefined => (s && !/^0+$/.test(s) ? s : undefined);
+  const serial = usable(cpu.get('serial')) ?? usable(readText(path.join(root, 'proc/device-tree/serial-number')));
+  // x86 cpuinfo has a numeric CPU `model` (e.g. 158), not a board model like the Pi's `Model`.
+  const cpuModel = cpu.get('model');
+  const model = readText(path.join(root, 'proc/device-tree/model')) ?? (cpuModel && !/^\d+$/.test(cpuModel) ? cpuModel : undefined);
   return {
-    serial: serial && !/^0+$/.test(serial) ? serial : undefined,
+    serial,
     model,
     revision: cpu.get('revision'),
     machineId: readText(path.join(root, 'etc/machine-id')),
