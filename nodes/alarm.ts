@@ -32,13 +32,17 @@ const init = (RED: NodeAPI): void => {
       const a = toAlarm(msg.payload, settings, time.value);
       if (!a.ok) return a;
       const state = a.value.action === 'raise' ? `raise:${a.value.severity}:${a.value.text}` : 'clear';
-      if (def.onlyOnChange !== false && sent.get(a.value.type) === state) return ok(a.value);
+      const before = sent.get(a.value.type);
+      if (def.onlyOnChange !== false && before === state) return ok(a.value);
+      // Record the state before the asynchronous send, so messages arriving meanwhile compare with it.
+      sent.set(a.value.type, state);
       try {
         await agent.sendAlarm(a.value);
       } catch (err) {
+        if (before === undefined) sent.delete(a.value.type);
+        else sent.set(a.value.type, before);
         return fail(err instanceof Error ? err.message : String(err));
       }
-      sent.set(a.value.type, state);
       return a;
     });
   }
