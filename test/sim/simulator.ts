@@ -177,6 +177,15 @@ export class CumulocitySimulator extends EventEmitter {
     conn?.write(Buffer.from([0x20, 0x02, 0x00, returnCode]), () => conn.destroy());
   }
 
+  /**
+   * Test hook: send a raw downstream payload to a device's live session, as a misbehaving or
+   * future platform might (malformed lines, unknown templates). Only to topics it subscribed.
+   */
+  sendRaw(deviceId: string, topic: string, payload: string): boolean {
+    const s = this.broker.live.get(deviceId);
+    return s !== undefined && this.broker.send(s, topic, payload);
+  }
+
   /** Create a PENDING operation; delivered at once if the device's session subscribed. */
   createOperation(deviceId: string, fragment: string, params: unknown, description?: string): string {
     const op = this.model.addOperation(deviceId, fragment, params, description ?? `${fragment} operation`);
