@@ -121,7 +121,8 @@ export class OperationTracker {
   /**
    * Start of a session in a new process (or after a redeploy): restart markers whose restart
    * happened become SUCCESSFUL, expired ones FAILED, the rest stay open. Returns the fragments
-   * that still have a marker (the caller fails stale EXECUTING operations of the other ones).
+   * of every marker found, settled or not: the caller fails stale EXECUTING operations of the
+   * other fragments only (a `507` for a settled one would fail it before its status arrives).
    */
   recoverMarkers(): string[] {
     const markers = this.loadMarkers();
@@ -131,6 +132,7 @@ export class OperationTracker {
         keep.push(m.operation.fragment);
         continue;
       }
+      keep.push(m.operation.fragment);
       if (PROCESS_STARTED_AT > m.since) {
         this.sink(m.operation, 'SUCCESSFUL');
         this.dropMarker(m.key);
@@ -148,7 +150,6 @@ export class OperationTracker {
           const timer = this.timer(m.key, Math.max(1, remaining), limitMs);
           this.open.set(m.key, { tracked, consumer, marker: true, timer });
         }
-        keep.push(m.operation.fragment);
       }
     }
     return keep;
