@@ -9,9 +9,7 @@ import { OperationTracker, type OperationConsumer } from './operations';
 import { DeviceState } from './state-store';
 
 export type AuthConfig =
-  | { mode: 'basic'; user: string; password: string }
-  | { mode: 'bootstrap'; user: string; password: string }
-  | { mode: 'cert' };
+  { mode: 'basic'; user: string; password: string } | { mode: 'bootstrap'; user: string; password: string } | { mode: 'cert' };
 
 /** Everything a Cumulocity agent needs, already validated (see nodes/connection-config.ts). */
 export interface AgentConfig {

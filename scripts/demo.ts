@@ -81,7 +81,10 @@ async function main(): Promise<void> {
     if (connectedOnce || !sim.connected(DEVICE) || (sim.devices.get(DEVICE)?.supportedOperations.length ?? 0) === 0) return;
     connectedOnce = true;
     log('device connected and registered; the platform will send a c8y_Message and a c8y_Restart');
-    setTimeout(() => sim.createOperation(DEVICE, 'c8y_Message', { text: 'Hello from the simulated platform' }, 'Send message'), 3000).unref();
+    setTimeout(
+      () => sim.createOperation(DEVICE, 'c8y_Message', { text: 'Hello from the simulated platform' }, 'Send message'),
+      3000,
+    ).unref();
     setTimeout(() => sim.createOperation(DEVICE, 'c8y_Restart', {}, 'Restart device'), 8000).unref();
   };
   sim.on('change', onChange);

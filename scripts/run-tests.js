@@ -16,9 +16,7 @@ const files = [];
     else if (entry.name.endsWith('.test.js')) files.push(full);
   }
 })(root);
-const selected = files
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {
   console.error('no test files found under', root);
   process.exit(1);

@@ -8,6 +8,7 @@ import { fail, ok, type Result } from '../types';
 export const TRIM_MARKER = '...<trimmed>';
 
 // Unicode control characters (C0, DEL, C1) except TAB, LF and CR (§3.1 rule 8).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const NEEDS_QUOTES = /["\r\n\t,]|^[ \t]|[ \t]$/;
 
@@ -128,11 +129,7 @@ function parse(payload: string, backslash: boolean): Result<DecodedRecord[]> {
         i += i + 1 === n ? 1 : 2;
         break;
       }
-      return fail(
-        c === '\r'
-          ? `CR not followed by LF at offset ${i}`
-          : `unexpected character after a closing quote at offset ${i}`,
-      );
+      return fail(c === '\r' ? `CR not followed by LF at offset ${i}` : `unexpected character after a closing quote at offset ${i}`);
     }
     records.push({ fields, quoted });
   }
@@ -161,10 +158,7 @@ export function decodePayload(payload: string): Result<string[][]> {
  * prefix that `fits` accepts; a cut text ends with TRIM_MARKER and the texts after it are dropped
  * (§3.4). `fits` must be monotonic: if it accepts a longer prefix it accepts a shorter one.
  */
-export function truncateTexts(
-  texts: readonly string[],
-  fits: (candidate: readonly string[]) => boolean,
-): string[] {
+export function truncateTexts(texts: readonly string[], fits: (candidate: readonly string[]) => boolean): string[] {
   if (fits(texts)) return [...texts];
   const points = texts.map((t) => Array.from(t));
   const total = points.reduce((sum, p) => sum + p.length, 0);

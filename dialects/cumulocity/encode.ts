@@ -146,10 +146,7 @@ function recordFits(fields: readonly string[]): boolean {
 /** Cuts texts to `maxBytes` raw UTF-8 bytes in total and so that `head` + texts fits (§3.4). */
 function fitTexts(head: readonly string[], texts: readonly string[], maxBytes: number): string[] {
   const clean = texts.map(stripControl);
-  return truncateTexts(
-    clean,
-    (c) => c.reduce((sum, t) => sum + utf8Bytes(t), 0) <= maxBytes && recordFits([...head, ...c]),
-  );
+  return truncateTexts(clean, (c) => c.reduce((sum, t) => sum + utf8Bytes(t), 0) <= maxBytes && recordFits([...head, ...c]));
 }
 
 /**

@@ -34,11 +34,7 @@ export function upTopic(child?: string): string {
  * or `devicecontrol/notifications` (id) — never both — then `s/dc/<xid>` per collection, then
  * `s/dat` in cert mode.
  */
-export function sessionSubscriptions(
-  mode: 'id' | 'static',
-  certAuth: boolean,
-  collections: readonly string[] = [],
-): string[] {
+export function sessionSubscriptions(mode: 'id' | 'static', certAuth: boolean, collections: readonly string[] = []): string[] {
   const topics = [ERRORS, mode === 'static' ? DOWN_STATIC : DOWN_JSON];
   for (const xid of collections) topics.push(`${DOWN_CUSTOM_PREFIX}${xid}`);
   if (certAuth) topics.push(TOKEN_DOWN);

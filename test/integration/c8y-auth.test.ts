@@ -116,8 +116,10 @@ describe('authentication (Cumulocity simulator)', { timeout: 60_000 }, () => {
     await statusMatching(m, (s) => s['text'] === 'connection.status.bad-credentials', 5000);
     await sleep(50);
     assert.ok(said.length > 0, 'the refusal was reported');
-    assert.ok(said.some((t) => t.includes('bad-credentials')), said.join('\n'));
+    assert.ok(
+      said.some((t) => t.includes('bad-credentials')),
+      said.join('\n'),
+    );
     for (const t of said) assert.ok(!t.includes('s3cret-pw'), `password leaked: ${t}`);
   });
 });
-

@@ -61,7 +61,10 @@ describe('malformed downstream messages', { timeout: 30_000 }, () => {
     const said = warnings(conn);
     assert.ok(sim.sendRaw(DEV, 's/ds', `511,${DEV},"unterminated`));
     await sleep(200);
-    assert.ok(said.some((w) => w.includes('s/ds')), said.join('\n'));
+    assert.ok(
+      said.some((w) => w.includes('s/ds')),
+      said.join('\n'),
+    );
     assert.ok(!upLines(sim).some((l) => l.startsWith('501,')), 'nothing dispatched for the broken line');
     const id = sim.createOperation(DEV, 'c8y_Command', { text: 'uptime' });
     await sim.waitFor(() => sim.operation(id)?.status === 'SUCCESSFUL', 3000, 'next operation still handled');
@@ -72,7 +75,10 @@ describe('malformed downstream messages', { timeout: 30_000 }, () => {
     const said = warnings(conn);
     assert.ok(sim.sendRaw(DEV, 'devicecontrol/notifications', '{"id": "1", "c8y_Command": '));
     await sleep(200);
-    assert.ok(said.some((w) => w.includes('devicecontrol/notifications')), said.join('\n'));
+    assert.ok(
+      said.some((w) => w.includes('devicecontrol/notifications')),
+      said.join('\n'),
+    );
     const id = sim.createOperation(DEV, 'c8y_Command', { text: 'uptime' });
     await sim.waitFor(() => sim.operation(id)?.status === 'SUCCESSFUL', 3000, 'next operation still handled');
     assert.ok(sim.connected(DEV));

@@ -26,7 +26,15 @@ function flow(port: number, o: FlowOpts = {}): { flow: object[]; credentials: Re
     credentials,
     flow: [
       node,
-      { id: 'op', type: 'device-agent-operation', connection: 'conn', fragments: o.fragments ?? 'c8y_Command', timeout: o.timeout ?? '60', completeOnRestart: 'auto', wires: [['out']] },
+      {
+        id: 'op',
+        type: 'device-agent-operation',
+        connection: 'conn',
+        fragments: o.fragments ?? 'c8y_Command',
+        timeout: o.timeout ?? '60',
+        completeOnRestart: 'auto',
+        wires: [['out']],
+      },
       { id: 'out', type: 'helper' },
       { id: 'st', type: 'device-agent-operation-status', outcome: o.outcome ?? 'auto', wires: [['done']] },
       { id: 'done', type: 'helper' },

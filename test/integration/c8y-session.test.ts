@@ -10,9 +10,7 @@ import { ALL_NODES, connectionNode, helper, sleep, statusMatching, useSettings }
 const DEV = 'rpi-0001';
 
 function upLines(sim: CumulocitySimulator, deviceId: string): string[] {
-  return sim.received
-    .filter((r) => r.clientId === deviceId && r.topic === 's/us')
-    .flatMap((r) => r.payload.toString('utf8').split('\n'));
+  return sim.received.filter((r) => r.clientId === deviceId && r.topic === 's/us').flatMap((r) => r.payload.toString('utf8').split('\n'));
 }
 
 describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, () => {
@@ -64,7 +62,11 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
 
   it('resubscribes and sends 500 again after the broker drops the connection', async () => {
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV });
-    await helper.load(ALL_NODES, [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }], credentials);
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }],
+      credentials,
+    );
     const m = helper.getNode('m')!;
     await statusMatching(m, (s) => s['fill'] === 'green');
     sim.kick(DEV);
@@ -78,7 +80,11 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
 
   it('queues measurements during a broker outage and delivers them in order afterwards', async () => {
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV });
-    await helper.load(ALL_NODES, [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_Counter', series: 'n', wires: [[]] }], credentials);
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_Counter', series: 'n', wires: [[]] }],
+      credentials,
+    );
     const m = helper.getNode('m')!;
     await statusMatching(m, (s) => s['fill'] === 'green');
     await sim.pause();
@@ -90,7 +96,10 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
     await green;
     await sim.waitFor(() => sim.measurements.length >= 50, 10_000, '50 measurements');
     const values = sim.measurements.map((x) => x.series[0]?.value);
-    assert.deepEqual(values, Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     // Batching: 50 records travelled in far fewer publishes than 50.
     const publishes = sim.received.filter((r) => r.clientId === DEV && r.topic === 's/us' && r.payload.toString().startsWith('200,'));
     assert.ok(publishes.length < 10, `expected batched publishes, got ${publishes.length}`);
@@ -99,7 +108,11 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
   it('retries after CONNACK 5 (transient) and connects', async () => {
     sim.failNextConnects(2, 5);
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV });
-    await helper.load(ALL_NODES, [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }], credentials);
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }],
+      credentials,
+    );
     await statusMatching(helper.getNode('m')!, (s) => s['fill'] === 'green', 5000);
     const codes = sim.connections.filter((c) => c.clientId === DEV).map((c) => c.returnCode);
     assert.deepEqual(codes.slice(0, 3), [5, 5, 0]);
@@ -107,7 +120,11 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
 
   it('stops retrying after CONNACK 4 and says "bad credentials"', async () => {
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV, password: 'wrong' });
-    await helper.load(ALL_NODES, [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }], credentials);
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }],
+      credentials,
+    );
     const st = await statusMatching(helper.getNode('m')!, (s) => s['fill'] === 'red' && s['text'] === 'connection.status.bad-credentials');
     assert.equal(st['shape'], 'ring');
     await sleep(800); // with 50 ms backoff, a retrying client would have tried many times by now

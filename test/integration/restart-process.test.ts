@@ -44,11 +44,31 @@ describe('restart operation across a killed process', { timeout: 120_000 }, () =
     const flows = [
       { id: 't', type: 'tab', label: 'restart' },
       {
-        id: 'conn', type: 'device-agent-connection', dialect: 'cumulocity', host: '127.0.0.1', port: String(sim.port), protocol: 'mqtt',
-        tenant: 't12345', deviceId: DEV, authMode: 'basic', credentialsFrom: 'env', userEnv: 'T_USER', passwordEnv: 'T_PASSWORD', will: true,
+        id: 'conn',
+        type: 'device-agent-connection',
+        dialect: 'cumulocity',
+        host: '127.0.0.1',
+        port: String(sim.port),
+        protocol: 'mqtt',
+        tenant: 't12345',
+        deviceId: DEV,
+        authMode: 'basic',
+        credentialsFrom: 'env',
+        userEnv: 'T_USER',
+        passwordEnv: 'T_PASSWORD',
+        will: true,
       },
       // The flow "reboots" the device and never reports anything itself.
-      { id: 'op', type: 'device-agent-operation', z: 't', connection: 'conn', fragments: 'c8y_Restart', timeout: '60', completeOnRestart: 'auto', wires: [[]] },
+      {
+        id: 'op',
+        type: 'device-agent-operation',
+        z: 't',
+        connection: 'conn',
+        fragments: 'c8y_Restart',
+        timeout: '60',
+        completeOnRestart: 'auto',
+        wires: [[]],
+      },
     ];
     fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flows));
   });

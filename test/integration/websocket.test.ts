@@ -33,7 +33,7 @@ function wsBroker(server: http.Server | https.Server): Promise<Broker> {
   wss.on('connection', (socket, req) => {
     paths.push(req.url ?? '');
     const stream = createWebSocketStream(socket);
-    b.handle(stream as unknown as Parameters<typeof b.handle>[0]); // aedes accepts any duplex stream
+    b.handle(stream);
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {

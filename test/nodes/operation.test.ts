@@ -60,7 +60,11 @@ describe('operation node', { timeout: 30_000 }, () => {
   it('shows a red status when it has no connection', async () => {
     const sim = suite.sim();
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEVICE });
-    await helper.load(ALL_NODES, [node, { id: 'op', type: 'device-agent-operation', connection: 'nope', fragments: 'c8y_Restart', wires: [[]] }], credentials);
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'op', type: 'device-agent-operation', connection: 'nope', fragments: 'c8y_Restart', wires: [[]] }],
+      credentials,
+    );
     const op = helper.getNode('op')!;
     const calls = (op.status as unknown as { args: [Record<string, unknown>][] }).args;
     assert.ok(calls.some(([s]) => s['fill'] === 'red' && s['text'] === 'operation.status.no-connection'));

@@ -10,9 +10,7 @@ interface Registration {
 }
 
 /** What a poll leads to: nothing, or the credentials to hand out once. */
-export type PollOutcome =
-  | { answer: false }
-  | { answer: true; user: string; password: string; unquoted: boolean };
+export type PollOutcome = { answer: false } | { answer: true; user: string; password: string; unquoted: boolean };
 
 export class Registrations {
   private readonly byDevice = new Map<string, Registration>();

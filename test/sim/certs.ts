@@ -31,7 +31,7 @@ function keyPair(): KeyPair {
   return {
     pem: privateKey,
     priv: forge.pki.privateKeyFromPem(privateKey),
-    pub: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey, // RSA key, generated above
+    pub: forge.pki.publicKeyFromPem(publicKey),
   };
 }
 

@@ -3,9 +3,7 @@
 // bug here.
 
 /** One decoded record, or the raw text of a line that neither quote style could parse. */
-export type DecodedRecord =
-  | { ok: true; fields: string[] }
-  | { ok: false; id: string; raw: string };
+export type DecodedRecord = { ok: true; fields: string[] } | { ok: false; id: string; raw: string };
 
 /** Quote a field iff it needs it (§3.1 rule 3): `"` `,` CR LF TAB, or leading/trailing blank. */
 export function encodeField(value: string): string {

@@ -1,18 +1,6 @@
 // Upstream measurements (200-212), alarms (301-307) and events (400-408) (§6.1).
 import type { AlarmSeverity, SimAlarm, SimSeries } from './model';
-import {
-  ArgumentError,
-  arg,
-  arity,
-  groups,
-  list,
-  number,
-  optionalNumber,
-  required,
-  time,
-  type Handler,
-  type LineContext,
-} from './lines';
+import { ArgumentError, arg, arity, groups, list, number, optionalNumber, required, time, type Handler, type LineContext } from './lines';
 
 const SEVERITIES: readonly AlarmSeverity[] = ['CRITICAL', 'MAJOR', 'MINOR', 'WARNING'];
 
@@ -22,9 +10,7 @@ function measure(ctx: LineContext, type: string, at: string, series: SimSeries[]
 }
 
 function activeAlarm(ctx: LineContext, type: string): SimAlarm | undefined {
-  return ctx.model.alarms.find(
-    (a) => a.deviceId === ctx.target && a.type === type && a.status === 'ACTIVE',
-  );
+  return ctx.model.alarms.find((a) => a.deviceId === ctx.target && a.type === type && a.status === 'ACTIVE');
 }
 
 /** 301-304: one ACTIVE alarm per (device, type); a re-raise only counts and moves the time. */

@@ -64,14 +64,8 @@ const ENCODERS = new Map<string, Encoder>([
   ['c8y_Relay', (p) => ['518', field(p, 'relayState')]],
   ['c8y_RelayArray', (p) => ['519', ...(Array.isArray(p) ? p.map(text) : [])]],
   ['c8y_UploadConfigFile', (p) => (field(p, 'type') === '' ? ['520'] : ['526', field(p, 'type')])],
-  [
-    'c8y_DownloadConfigFile',
-    (p) => (field(p, 'type') === '' ? ['521', field(p, 'url')] : ['524', field(p, 'url'), field(p, 'type')]),
-  ],
-  [
-    'c8y_LogfileRequest',
-    (p) => ['522', ...['logFile', 'dateFrom', 'dateTo', 'searchText', 'maximumLines'].map((k) => field(p, k))],
-  ],
+  ['c8y_DownloadConfigFile', (p) => (field(p, 'type') === '' ? ['521', field(p, 'url')] : ['524', field(p, 'url'), field(p, 'type')])],
+  ['c8y_LogfileRequest', (p) => ['522', ...['logFile', 'dateFrom', 'dateTo', 'searchText', 'maximumLines'].map((k) => field(p, k))]],
   [
     'c8y_DeviceProfile',
     (p) => {
@@ -82,10 +76,7 @@ const ENCODERS = new Map<string, Encoder>([
       return ['527', '$FW', ...fwFields, '$SW', ...sw, '$CONF', ...conf];
     },
   ],
-  [
-    'c8y_RemoteAccessConnect',
-    (p) => ['530', field(p, 'hostname'), field(p, 'port'), field(p, 'connectionKey')],
-  ],
+  ['c8y_RemoteAccessConnect', (p) => ['530', field(p, 'hostname'), field(p, 'port'), field(p, 'connectionKey')]],
 ]);
 
 /** `<id>,<target external id>,<params…>` for `s/ds`, or undefined when no static template exists. */

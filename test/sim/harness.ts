@@ -24,12 +24,7 @@ export function creds(sim: CumulocitySimulator, id: string, password = 'pw'): IC
 }
 
 /** A registered device connected with its user, subscribed to s/e. */
-export async function device(
-  sim: CumulocitySimulator,
-  pool: ClientPool,
-  id: string,
-  extra: IClientOptions = {},
-): Promise<MqttClient> {
+export async function device(sim: CumulocitySimulator, pool: ClientPool, id: string, extra: IClientOptions = {}): Promise<MqttClient> {
   sim.addDeviceUser(id, 'pw');
   const c = await pool.open(sim.url(), { ...creds(sim, id), ...extra });
   await c.subscribeAsync('s/e', { qos: 1 });

@@ -1,16 +1,6 @@
 // Upstream inventory templates 100-150 and the 105/123/600 queries (§6.1).
 import type { SimDevice, SoftwareItem } from './model';
-import {
-  ArgumentError,
-  arg,
-  arity,
-  groups,
-  list,
-  number,
-  required,
-  time,
-  type Handler,
-} from './lines';
+import { ArgumentError, arg, arity, groups, list, number, required, time, type Handler } from './lines';
 
 /** What `600` answers; any plausible platform version string will do for tests. */
 export const SIM_PLATFORM_VERSION = '1018.0.0';

@@ -29,9 +29,7 @@ function transition(
 
 /** The oldest operation of this fragment for the addressed device in the given status. */
 function oldest(ctx: LineContext, fragment: string, status: OperationStatus): SimOperation | undefined {
-  return ctx.model.operations.find(
-    (op) => op.deviceId === ctx.target && op.fragment === fragment && op.status === status,
-  );
+  return ctx.model.operations.find((op) => op.deviceId === ctx.target && op.fragment === fragment && op.status === status);
 }
 
 /** By id, and only among operations of the addressed device or its children. */

@@ -2,12 +2,7 @@
 import type { EventEmitter } from 'node:events';
 
 /** Check now and after every 'change' of `emitter`; reject naming `what` after `timeoutMs`. */
-export function waitForChange(
-  emitter: EventEmitter,
-  predicate: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
+export function waitForChange(emitter: EventEmitter, predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const finish = (err?: Error): void => {
       clearTimeout(timer);

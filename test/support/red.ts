@@ -78,7 +78,11 @@ export function nextMessage(node: TestNode, timeoutMs = 5000): Promise<Record<st
 }
 
 /** Resolves when a node reports a status matching the predicate. */
-export function statusMatching(node: TestNode, pred: (s: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
+export function statusMatching(
+  node: TestNode,
+  pred: (s: Record<string, unknown>) => boolean,
+  timeoutMs = 5000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       node.off('call:status', on);

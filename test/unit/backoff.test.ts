@@ -36,20 +36,39 @@ describe('backoffCeiling', () => {
 
   it('follows other options', () => {
     const opts = { initialMs: 50, maxMs: 500, stableMs: 1 };
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map((a) => backoffCeiling(a, opts)), [50, 100, 200, 400, 500, 500]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((a) => backoffCeiling(a, opts)),
+      [50, 100, 200, 400, 500, 500],
+    );
   });
 });
 
 describe('backoffDelay: full jitter', () => {
   it('is 0 when random gives 0', () => {
-    for (const attempt of [0, 3, 20]) assert.equal(backoffDelay(attempt, DEFAULT_BACKOFF, () => 0), 0);
+    for (const attempt of [0, 3, 20])
+      assert.equal(
+        backoffDelay(attempt, DEFAULT_BACKOFF, () => 0),
+        0,
+      );
   });
 
   it('scales the ceiling by random, in whole milliseconds', () => {
-    assert.equal(backoffDelay(0, DEFAULT_BACKOFF, () => 0.5), 500);
-    assert.equal(backoffDelay(2, DEFAULT_BACKOFF, () => 0.25), 1000);
-    assert.equal(backoffDelay(0, DEFAULT_BACKOFF, () => 0.12345), 123);
-    assert.equal(backoffDelay(40, DEFAULT_BACKOFF, () => 0.5), 150_000);
+    assert.equal(
+      backoffDelay(0, DEFAULT_BACKOFF, () => 0.5),
+      500,
+    );
+    assert.equal(
+      backoffDelay(2, DEFAULT_BACKOFF, () => 0.25),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(0, DEFAULT_BACKOFF, () => 0.12345),
+      123,
+    );
+    assert.equal(
+      backoffDelay(40, DEFAULT_BACKOFF, () => 0.5),
+      150_000,
+    );
   });
 
   it('stays below the ceiling at the top of the random range', () => {

@@ -2,12 +2,7 @@
 // reference §1 for ports, user name, client id and keep-alive).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  parseConnectionConfig,
-  type ConfigContext,
-  type ConnectionCredentials,
-  type ConnectionDef,
-} from '../../nodes/connection-config';
+import { parseConnectionConfig, type ConfigContext, type ConnectionCredentials, type ConnectionDef } from '../../nodes/connection-config';
 import { fail, ok, type Result } from '../../dialects/types';
 import type { AgentConfig } from '../../agent/cumulocity-agent';
 
@@ -225,7 +220,10 @@ describe('parseConnectionConfig: authentication', () => {
     assert.equal(c.tenant, '');
     const custom = value(parse({ host: 'h', authMode: 'bootstrap' }, { bootstrapUser: 'mgmt/bs', bootstrapPassword: 'bs' }));
     assert.deepEqual(custom.auth, { mode: 'bootstrap', user: 'mgmt/bs', password: 'bs' });
-    assert.equal(errorOf(parse({ host: 'h', authMode: 'bootstrap' }, { bootstrapUser: 'x' })), 'the bootstrap password is needed for bootstrap');
+    assert.equal(
+      errorOf(parse({ host: 'h', authMode: 'bootstrap' }, { bootstrapUser: 'x' })),
+      'the bootstrap password is needed for bootstrap',
+    );
   });
 
   it('cert: needs a certificate and a key file and mqtts, and reads both', () => {
@@ -347,10 +345,7 @@ describe('parseConnectionConfig: TLS', () => {
   });
 
   it('fails with the field, the file and the cause when a file cannot be read', () => {
-    assert.equal(
-      errorOf(parse({ ...BASIC, caFile: '/missing/ca.pem' })),
-      'cannot read the ca file /missing/ca.pem: ENOENT: no such file',
-    );
+    assert.equal(errorOf(parse({ ...BASIC, caFile: '/missing/ca.pem' })), 'cannot read the ca file /missing/ca.pem: ENOENT: no such file');
     assert.equal(
       errorOf(parse({ host: 'h', authMode: 'cert', certFile: '/etc/c8y/cert.pem', keyFile: '/missing/key.pem' }, {})),
       'cannot read the key file /missing/key.pem: ENOENT: no such file',

@@ -55,7 +55,10 @@ class Recorder {
     }
   };
 
-  consumer(fragments: string[], opts: { timeoutSec?: number; completeOnRestart?: boolean; onDeliver?: (t: TrackedOperation) => void } = {}): TestConsumer {
+  consumer(
+    fragments: string[],
+    opts: { timeoutSec?: number; completeOnRestart?: boolean; onDeliver?: (t: TrackedOperation) => void } = {},
+  ): TestConsumer {
     const got: TrackedOperation[] = [];
     return {
       fragments,
@@ -109,7 +112,11 @@ describe('OperationTracker', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function setup(mode: 'id' | 'static', over: Partial<TrackerOptions> = {}, now?: () => number): { rec: Recorder; tracker: OperationTracker } {
+  function setup(
+    mode: 'id' | 'static',
+    over: Partial<TrackerOptions> = {},
+    now?: () => number,
+  ): { rec: Recorder; tracker: OperationTracker } {
     const rec = new Recorder();
     const opts: TrackerOptions = { mode, markerFile, restartTimeoutSec: 3600, duplicateWindowMs: 30_000, ...over };
     const tracker = new OperationTracker(opts, rec.sink, now);
@@ -207,8 +214,14 @@ describe('OperationTracker', () => {
       tracker.addConsumer(named);
       tracker.accept(op('c8y_Command', 'A', '1'));
       tracker.accept(op('c8y_Custom', 'B', '2'));
-      assert.deepEqual(named.got.map((t) => t.key), ['1']);
-      assert.deepEqual(any.got.map((t) => t.key), ['2']);
+      assert.deepEqual(
+        named.got.map((t) => t.key),
+        ['1'],
+      );
+      assert.deepEqual(
+        any.got.map((t) => t.key),
+        ['2'],
+      );
       assert.deepEqual(rec.statusesOf('B'), ['EXECUTING']);
     });
 
@@ -273,7 +286,10 @@ describe('OperationTracker', () => {
       tracker.addConsumer(c);
       tracker.accept(op('c8y_Command', 'A', '1'));
       tracker.accept(op('c8y_Command', 'B', '2'));
-      assert.deepEqual(c.got.map((t) => t.key), ['1', '2']);
+      assert.deepEqual(
+        c.got.map((t) => t.key),
+        ['1', '2'],
+      );
       assert.equal(tracker.openCount, 2);
     });
   });
@@ -297,15 +313,11 @@ describe('OperationTracker', () => {
       assert.ok(a2);
       assert.equal(nameOf(a2.operation), 'A2');
       tracker.report(a2.key, 'FAILED', 'no');
-      assert.deepEqual(cmd.got.map((t) => nameOf(t.operation)), ['A1', 'A2', 'A3']);
-      assert.deepEqual(rec.log.slice(4), [
-        'A1 SUCCESSFUL',
-        'A2 EXECUTING',
-        'A2 delivered',
-        'A2 FAILED',
-        'A3 EXECUTING',
-        'A3 delivered',
-      ]);
+      assert.deepEqual(
+        cmd.got.map((t) => nameOf(t.operation)),
+        ['A1', 'A2', 'A3'],
+      );
+      assert.deepEqual(rec.log.slice(4), ['A1 SUCCESSFUL', 'A2 EXECUTING', 'A2 delivered', 'A2 FAILED', 'A3 EXECUTING', 'A3 delivered']);
     });
 
     it('gives each operation without an id its own key, prefixed by the fragment', () => {
@@ -329,7 +341,10 @@ describe('OperationTracker', () => {
       tracker.accept(op('c8y_Command', 'A2'));
       const failed = await rec.final('A1');
       assert.equal(failed.status, 'FAILED');
-      assert.deepEqual(c.got.map((t) => nameOf(t.operation)), ['A1', 'A2']);
+      assert.deepEqual(
+        c.got.map((t) => nameOf(t.operation)),
+        ['A1', 'A2'],
+      );
       assert.deepEqual(rec.log.slice(0, 5), ['A1 EXECUTING', 'A1 delivered', 'A1 FAILED', 'A2 EXECUTING', 'A2 delivered']);
     });
 
@@ -364,7 +379,10 @@ describe('OperationTracker', () => {
       const first = c.got[0];
       assert.ok(first);
       tracker.report(first.key, 'SUCCESSFUL');
-      assert.deepEqual(c.got.map((x) => nameOf(x.operation)), ['A1', 'A2']);
+      assert.deepEqual(
+        c.got.map((x) => nameOf(x.operation)),
+        ['A1', 'A2'],
+      );
     });
 
     it('accepts an identical line again once the window after subscribe has passed', () => {
@@ -501,7 +519,10 @@ describe('OperationTracker', () => {
       tracker.report('1', 'SUCCESSFUL');
       const left = readMarkers();
       assert.ok(Array.isArray(left));
-      assert.deepEqual(left.map((m: { key?: unknown }) => m.key), ['2']);
+      assert.deepEqual(
+        left.map((m: { key?: unknown }) => m.key),
+        ['2'],
+      );
     });
 
     it('does not write a marker for other operations', () => {
@@ -669,7 +690,10 @@ describe('OperationTracker', () => {
       assert.deepEqual(rec.log, ['R SUCCESSFUL', 'F FAILED']);
       const left = readMarkers();
       assert.ok(Array.isArray(left));
-      assert.deepEqual(left.map((m: { key?: unknown }) => m.key), ['79']);
+      assert.deepEqual(
+        left.map((m: { key?: unknown }) => m.key),
+        ['79'],
+      );
     });
 
     it('reports a static-mode marker (no id) by its operation', () => {

@@ -92,7 +92,10 @@ describe('MemoryOutbox: order', () => {
   it('is first in, first out within a lane', async () => {
     const box = new MemoryOutbox();
     for (let i = 0; i < 20; i += 1) await box.put(single(`m${i}`));
-    assert.deepEqual(drain(box), Array.from({ length: 20 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      drain(box),
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
   });
 });
 

@@ -52,15 +52,35 @@ describe('cumulocity csv: encode vectors (§3.2)', () => {
   });
 
   it('E19: joins records with LF and no trailing LF', () => {
-    assert.equal(encodeRecords([['510', 'dev1'], ['511', 'dev1', 'ls -l']]), wire('510,dev1⏎511,dev1,ls -l'));
+    assert.equal(
+      encodeRecords([
+        ['510', 'dev1'],
+        ['511', 'dev1', 'ls -l'],
+      ]),
+      wire('510,dev1⏎511,dev1,ls -l'),
+    );
   });
 });
 
 const DECODE_VECTORS: [string, string, string[][]][] = [
   ['D1', '510,dev1', [['510', 'dev1']]],
   ['D2', wire('510,dev1⏎'), [['510', 'dev1']]],
-  ['D3', wire('510,dev1␍⏎511,dev1,uptime'), [['510', 'dev1'], ['511', 'dev1', 'uptime']]],
-  ['D4', wire('513,dev1,"a=1⏎b=2"⏎510,dev1'), [['513', 'dev1', 'a=1\nb=2'], ['510', 'dev1']]],
+  [
+    'D3',
+    wire('510,dev1␍⏎511,dev1,uptime'),
+    [
+      ['510', 'dev1'],
+      ['511', 'dev1', 'uptime'],
+    ],
+  ],
+  [
+    'D4',
+    wire('513,dev1,"a=1⏎b=2"⏎510,dev1'),
+    [
+      ['513', 'dev1', 'a=1\nb=2'],
+      ['510', 'dev1'],
+    ],
+  ],
   ['D5', '513,dev1,"say ""hi"""', [['513', 'dev1', 'say "hi"']]],
   ['D6', '511,myDeviceSerial,"execute this\\nand \\"this\\""', [['511', 'myDeviceSerial', 'execute this\\nand "this"']]],
   ['D7', '503,c8y_Command,"a\\""b"', [['503', 'c8y_Command', 'a\\"b']]],
@@ -135,7 +155,10 @@ describe('cumulocity csv: decoder edge cases (§3.1 rules 2, 4, 6)', () => {
   it('skips empty lines anywhere, CRLF ones included', () => {
     assert.deepEqual(decodePayload('\n510,a\n\n\r\n511,a,x\r\n\n'), {
       ok: true,
-      value: [['510', 'a'], ['511', 'a', 'x']],
+      value: [
+        ['510', 'a'],
+        ['511', 'a', 'x'],
+      ],
     });
   });
 
@@ -152,7 +175,13 @@ describe('cumulocity csv: decoder edge cases (§3.1 rules 2, 4, 6)', () => {
   });
 
   it('splits on LF only outside quotes', () => {
-    assert.deepEqual(decodePayload('511,a,"x\ny"\n510,a'), { ok: true, value: [['511', 'a', 'x\ny'], ['510', 'a']] });
+    assert.deepEqual(decodePayload('511,a,"x\ny"\n510,a'), {
+      ok: true,
+      value: [
+        ['511', 'a', 'x\ny'],
+        ['510', 'a'],
+      ],
+    });
   });
 
   it('refuses a quote inside an unquoted field in both passes', () => {
@@ -183,7 +212,10 @@ describe('cumulocity csv: byte counting and truncation (§3.4)', () => {
   });
 
   it('returns texts unchanged when they already fit', () => {
-    assert.deepEqual(truncateTexts(['abc'], () => true), ['abc']);
+    assert.deepEqual(
+      truncateTexts(['abc'], () => true),
+      ['abc'],
+    );
   });
 
   it('cuts at code points, so an emoji is kept whole or dropped whole', () => {

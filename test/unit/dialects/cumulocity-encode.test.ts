@@ -84,10 +84,7 @@ describe('cumulocity encode: time (§3.1 rule 7)', () => {
     const bad = new Date('nope');
     assert.match(errorOf(encodeMeasurement({ time: bad, series: [{ fragment: 'f', series: 's', value: 1 }] })), /invalid time/);
     assert.match(errorOf(encodeEvent({ type: 't', text: 'x', time: bad })), /invalid time/);
-    assert.match(
-      errorOf(encodeAlarm({ action: 'raise', type: 't', severity: 'MAJOR', text: 'x', time: bad })),
-      /invalid time/,
-    );
+    assert.match(errorOf(encodeAlarm({ action: 'raise', type: 't', severity: 'MAJOR', text: 'x', time: bad })), /invalid time/);
   });
 });
 
@@ -301,7 +298,10 @@ describe('cumulocity encode: batchPayloads (§3.1 rule 2, §3.4)', () => {
   it('splits real records at record boundaries under 16000 bytes', () => {
     const line = payloadOf(encodeLine(['400', 'x'.repeat(3995)], 'telemetry')); // 3999 bytes
     const out = batchPayloads([line, line, line, line, line], BATCH_RULE);
-    assert.deepEqual(out.map((p) => Buffer.byteLength(p)), [15999, 3999]);
+    assert.deepEqual(
+      out.map((p) => Buffer.byteLength(p)),
+      [15999, 3999],
+    );
     assert.deepEqual(value(decodePayload(out[0] ?? '')).length, 4);
   });
 });

@@ -100,10 +100,26 @@ describe('cumulocity operations: static table (§6.2)', () => {
     assert.equal(fragmentOfStaticId('529'), 'c8y_SoftwareUpdate');
     assert.equal(fragmentOfStaticId('106'), undefined);
     assert.equal(fragmentOfStaticId('constructor'), undefined);
-    assert.deepEqual(
-      Object.keys(STATIC_OPERATIONS),
-      ['510', '511', '513', '515', '516', '517', '518', '519', '520', '521', '522', '524', '525', '526', '527', '528', '529', '530'],
-    );
+    assert.deepEqual(Object.keys(STATIC_OPERATIONS), [
+      '510',
+      '511',
+      '513',
+      '515',
+      '516',
+      '517',
+      '518',
+      '519',
+      '520',
+      '521',
+      '522',
+      '524',
+      '525',
+      '526',
+      '527',
+      '528',
+      '529',
+      '530',
+    ]);
   });
 
   it('routes on field 2, the target device, whatever it is', () => {

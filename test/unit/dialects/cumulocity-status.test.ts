@@ -1,13 +1,7 @@
 // Operation status lines (protocol reference §3.4, §6.1 501–506, §8, §9): wire form and truncation.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_FAILURE_REASON,
-  decodePayload,
-  encodeStatus,
-  MAX_PAYLOAD_BYTES,
-  TRIM_MARKER,
-} from '../../../dialects/cumulocity';
+import { DEFAULT_FAILURE_REASON, decodePayload, encodeStatus, MAX_PAYLOAD_BYTES, TRIM_MARKER } from '../../../dialects/cumulocity';
 import type { Operation, OperationStatus, Outbound, Result, StatusReport } from '../../../dialects/types';
 
 const OP: Operation = { id: '4711', fragment: 'c8y_Command', deviceId: 'rpi-0001', params: { text: 'uptime' } };
@@ -63,11 +57,7 @@ describe('cumulocity status: wire form (§6.1, §8)', () => {
   });
 
   it('gives FAILED without a reason the default reason', () => {
-    assert.deepEqual(fieldsOf(encodeStatus({ operation: OP, status: 'FAILED' }, 'static')), [
-      '502',
-      'c8y_Command',
-      DEFAULT_FAILURE_REASON,
-    ]);
+    assert.deepEqual(fieldsOf(encodeStatus({ operation: OP, status: 'FAILED' }, 'static')), ['502', 'c8y_Command', DEFAULT_FAILURE_REASON]);
     assert.deepEqual(fieldsOf(encodeStatus({ operation: OP, status: 'FAILED', reason: '\u0000\u0007' }, 'id')), [
       '505',
       '4711',
@@ -84,8 +74,7 @@ describe('cumulocity status: wire form (§6.1, §8)', () => {
 });
 
 describe('cumulocity status: FAILED reasons cut to 500 bytes before encoding (§3.4)', () => {
-  const reasonOf = (reason: string): string =>
-    fieldsOf(encodeStatus({ operation: OP, status: 'FAILED', reason }, 'id'))[2] ?? '';
+  const reasonOf = (reason: string): string => fieldsOf(encodeStatus({ operation: OP, status: 'FAILED', reason }, 'id'))[2] ?? '';
 
   it('keeps a reason of exactly 500 bytes', () => {
     assert.equal(reasonOf('r'.repeat(500)), 'r'.repeat(500));
@@ -121,8 +110,7 @@ describe('cumulocity status: FAILED reasons cut to 500 bytes before encoding (§
 });
 
 describe('cumulocity status: SUCCESSFUL results cut to 15000 bytes before encoding (§3.4)', () => {
-  const resultOf = (result: string[]): string[] =>
-    fieldsOf(encodeStatus({ operation: OP, status: 'SUCCESSFUL', result }, 'id')).slice(2);
+  const resultOf = (result: string[]): string[] => fieldsOf(encodeStatus({ operation: OP, status: 'SUCCESSFUL', result }, 'id')).slice(2);
 
   it('keeps a result of exactly 15000 bytes, newlines included', () => {
     const text = `${'x'.repeat(7000)}\n${'y'.repeat(7999)}`;

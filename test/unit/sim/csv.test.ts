@@ -28,8 +28,22 @@ const ENCODE: Array<[string, string[], string]> = [
 const DECODE: Array<[string, string, string[][]]> = [
   ['D1', '510,dev1', [['510', 'dev1']]],
   ['D2', '510,dev1\n', [['510', 'dev1']]],
-  ['D3', '510,dev1\r\n511,dev1,uptime', [['510', 'dev1'], ['511', 'dev1', 'uptime']]],
-  ['D4', '513,dev1,"a=1\nb=2"\n510,dev1', [['513', 'dev1', 'a=1\nb=2'], ['510', 'dev1']]],
+  [
+    'D3',
+    '510,dev1\r\n511,dev1,uptime',
+    [
+      ['510', 'dev1'],
+      ['511', 'dev1', 'uptime'],
+    ],
+  ],
+  [
+    'D4',
+    '513,dev1,"a=1\nb=2"\n510,dev1',
+    [
+      ['513', 'dev1', 'a=1\nb=2'],
+      ['510', 'dev1'],
+    ],
+  ],
   ['D5', '513,dev1,"say ""hi"""', [['513', 'dev1', 'say "hi"']]],
   ['D6', '511,myDeviceSerial,"execute this\\nand \\"this\\""', [['511', 'myDeviceSerial', 'execute this\\nand "this"']]],
   ['D7', '503,c8y_Command,"a\\""b"', [['503', 'c8y_Command', 'a\\"b']]],
@@ -38,7 +52,11 @@ const DECODE: Array<[string, string, string[][]]> = [
   ['D10', '511,dev1,"echo Grüße"', [['511', 'dev1', 'echo Grüße']]],
   ['D11', '70,t12345,device_rpi-0001,"p,w""d"', [['70', 't12345', 'device_rpi-0001', 'p,w"d']]],
   ['D16', '', []],
-  ['D17', '516,dev1,piAgent,0.4,https://t1.example.com/inventory/binaries/9', [['516', 'dev1', 'piAgent', '0.4', 'https://t1.example.com/inventory/binaries/9']]],
+  [
+    'D17',
+    '516,dev1,piAgent,0.4,https://t1.example.com/inventory/binaries/9',
+    [['516', 'dev1', 'piAgent', '0.4', 'https://t1.example.com/inventory/binaries/9']],
+  ],
   ['empty lines', '\n\r\n510,dev1\n\n', [['510', 'dev1']]],
   ['quoted empty', '400,t,""', [['400', 't', '']]],
 ];
@@ -58,7 +76,13 @@ describe('simulator SmartREST CSV', () => {
   }
 
   it('joins records with LF and no trailing LF (E19)', () => {
-    assert.equal(encodeRecords([['510', 'dev1'], ['511', 'dev1', 'ls -l']]), '510,dev1\n511,dev1,ls -l');
+    assert.equal(
+      encodeRecords([
+        ['510', 'dev1'],
+        ['511', 'dev1', 'ls -l'],
+      ]),
+      '510,dev1\n511,dev1,ls -l',
+    );
   });
 
   for (const [name, wire, records] of DECODE) {

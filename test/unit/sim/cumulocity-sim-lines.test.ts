@@ -33,7 +33,10 @@ describe('Cumulocity simulator: SmartREST lines and operations', () => {
       assert.deepEqual([d.name, d.type, d.requiredInterval, d.children], ['Dev Two', 'c8y_Test', 10, ['dev2-child']]);
       assert.deepEqual(d.hardware, { serialNumber: '0001', model: 'BCM2835', revision: 'a02082' });
       assert.deepEqual(d.supportedOperations, ['c8y_Restart', 'c8y_Command']);
-      assert.deepEqual(d.software?.map((s) => s.name), ['piAgent', 'node-red']);
+      assert.deepEqual(
+        d.software?.map((s) => s.name),
+        ['piAgent', 'node-red'],
+      );
       assert.equal(d.agent?.maintainer, 'ACME');
       assert.ok(d.lastMessage instanceof Date);
       assert.equal(sim.devices.get('dev2-child')?.parent, 'dev2');
@@ -46,7 +49,10 @@ describe('Cumulocity simulator: SmartREST lines and operations', () => {
         ],
       );
       assert.equal(sim.measurements[1]?.time, '2024-01-02T03:04:05.000Z');
-      assert.deepEqual(sim.events.map((e) => [e.type, e.text]), [['c8y_MyEvent', 'Something, happened']]);
+      assert.deepEqual(
+        sim.events.map((e) => [e.type, e.text]),
+        [['c8y_MyEvent', 'Something, happened']],
+      );
       assert.deepEqual(
         sim.alarms.map((a) => [a.type, a.severity, a.status, a.count, a.text]),
         [
@@ -74,9 +80,15 @@ describe('Cumulocity simulator: SmartREST lines and operations', () => {
       const box = inbox(c);
       await publish(c, '200,c8y_T,T,1,C\n999,foo\n200,c8y_T,T,abc\n400,c8y_E,"broken\n400,c8y_E,fine\r\n\r\n211,20\n');
       assert.deepEqual(codes(sim), ['40', '45', '42']);
-      assert.deepEqual(sim.errorsSent.map((e) => e.line.split(',')[1]), ['999', '200', '400']);
+      assert.deepEqual(
+        sim.errorsSent.map((e) => e.line.split(',')[1]),
+        ['999', '200', '400'],
+      );
       assert.equal(sim.measurements.length, 2);
-      assert.deepEqual(sim.events.map((e) => e.text), ['fine']);
+      assert.deepEqual(
+        sim.events.map((e) => e.text),
+        ['fine'],
+      );
       await eventually(() => box.on('s/e').length === 3, 'three s/e lines');
       await publish(c, ['211,abc', '400,c8y_E,', '200,c8y_T,T,1,C,2024-13-45', '200,c8y_T,T,1,C,,extra']);
       assert.deepEqual(codes(sim).slice(3), ['45', '45', '45', '45']);
@@ -125,7 +137,10 @@ describe('Cumulocity simulator: SmartREST lines and operations', () => {
       sim.createOperation('dev6', 'c8y_Firmware', { name: 'raspios', version: '12.6', url: 'https://x/1' });
       await eventually(() => box.on('s/ds').length === 5, 'the new operation');
       assert.equal(box.on('s/ds')[4], '515,dev6,raspios,12.6,https://x/1');
-      assert.ok(sim.sent.every((s) => s.topic !== 'devicecontrol/notifications'), 'nothing on unsubscribed topics');
+      assert.ok(
+        sim.sent.every((s) => s.topic !== 'devicecontrol/notifications'),
+        'nothing on unsubscribed topics',
+      );
     }));
 
   it('delivers operations as JSON on devicecontrol/notifications and redelivers PENDING ones after reconnect', () =>

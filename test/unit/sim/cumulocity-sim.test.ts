@@ -17,7 +17,10 @@ describe('Cumulocity simulator: connections', () => {
       assert.equal(await pool.connack(url, { clientId: 'dev1', username: 't12345/device_nobody', password: 'secret' }), 4);
       assert.equal(await pool.connack(url, { clientId: 'dev1', username: 't99999/device_dev1', password: 'secret' }), 4);
       await sim.waitFor(() => sim.connections.length === 4, 2000, 'four CONNACKs recorded');
-      assert.deepEqual(sim.connections.map((c) => c.returnCode), [0, 4, 4, 4]);
+      assert.deepEqual(
+        sim.connections.map((c) => c.returnCode),
+        [0, 4, 4, 4],
+      );
       assert.equal(sim.connections[0]?.username, 't12345/device_dev1');
     }));
 
@@ -96,7 +99,12 @@ describe('Cumulocity simulator: connections', () => {
 
   it('processes a will on a network drop but not on a clean disconnect', () =>
     withSim({}, async (sim, pool) => {
-      const will = { topic: 's/us', payload: Buffer.from('400,c8y_ConnectionEvent,"Device connection was lost."'), qos: 1 as const, retain: false };
+      const will = {
+        topic: 's/us',
+        payload: Buffer.from('400,c8y_ConnectionEvent,"Device connection was lost."'),
+        qos: 1 as const,
+        retain: false,
+      };
       await device(sim, pool, 'dev10', { will });
       sim.kick('dev10');
       await sim.waitFor(() => sim.events.some((e) => e.type === 'c8y_ConnectionEvent'), 2000, 'the will event');
@@ -157,7 +165,10 @@ describe('Cumulocity simulator: connections', () => {
       assert.equal(sim.port, port);
       const again = await pool.open(sim.url(), creds(sim, 'dev13'));
       await publish(again, '200,c8y_T,T,2,C');
-      assert.deepEqual(sim.measurements.map((m) => m.series[0]?.value), [1, 2]);
+      assert.deepEqual(
+        sim.measurements.map((m) => m.series[0]?.value),
+        [1, 2],
+      );
       assert.equal(sim.events.length, 0);
     }));
 
