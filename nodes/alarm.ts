@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { fail, ok } from '../dialects/types';
-import { toAlarm, toTime } from './inputs';
+import { ok } from '../dialects/types';
+import { toAlarm } from './inputs';
 import { evaluate, setupPublisher } from './publisher';
 
 interface Def extends NodeDef {
@@ -19,9 +19,7 @@ const init = (RED: NodeAPI): void => {
     // Last state sent per alarm type, so a threshold flow that repeats itself does not raise the
     // platform's alarm count on every sample. Unknown after a restart: the first change is always sent.
     const sent = new Map<string, string>();
-    setupPublisher(RED, this, def.connection, 'alarm', async (agent, msg: NodeMessageInFlow) => {
-      const time = toTime((msg as { timestamp?: unknown }).timestamp, new Date());
-      if (!time.ok) return time;
+    setupPublisher(RED, this, def.connection, 'alarm', async (agent, msg: NodeMessageInFlow, time) => {
       const text = def.text ? await evaluate(RED, this, def.text, def.textType || 'str', msg) : '';
       const settings = {
         type: def.alarmType ?? '',
@@ -29,7 +27,7 @@ const init = (RED: NodeAPI): void => {
         action: def.action || 'payload',
         text: typeof text === 'string' ? text : JSON.stringify(text),
       };
-      const a = toAlarm(msg.payload, settings, time.value);
+      const a = toAlarm(msg.payload, settings, time);
       if (!a.ok) return a;
       const state = a.value.action === 'raise' ? `raise:${a.value.severity}:${a.value.text}` : 'clear';
       const before = sent.get(a.value.type);
@@ -41,7 +39,7 @@ const init = (RED: NodeAPI): void => {
       } catch (err) {
         if (before === undefined) sent.delete(a.value.type);
         else sent.set(a.value.type, before);
-        return fail(err instanceof Error ? err.message : String(err));
+        throw err;
       }
       return a;
     });

@@ -1,6 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { fail } from '../dialects/types';
-import { toMeasurement, toTime } from './inputs';
+import { toMeasurement } from './inputs';
 import { evaluate, setupPublisher } from './publisher';
 
 interface Def extends NodeDef {
@@ -17,17 +16,10 @@ const init = (RED: NodeAPI): void => {
   function MeasurementNode(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const settings = { type: def.measurementType ?? '', fragment: def.fragment ?? '', series: def.series ?? '', unit: def.unit ?? '' };
-    setupPublisher(RED, this, def.connection, 'measurement', async (agent, msg: NodeMessageInFlow) => {
-      const time = toTime((msg as { timestamp?: unknown }).timestamp, new Date());
-      if (!time.ok) return time;
+    setupPublisher(RED, this, def.connection, 'measurement', async (agent, msg: NodeMessageInFlow, time) => {
       const value = await evaluate(RED, this, def.value || 'payload', def.valueType || 'msg', msg);
-      const m = toMeasurement(value, settings, time.value);
-      if (!m.ok) return m;
-      try {
-        await agent.sendMeasurement(m.value);
-      } catch (err) {
-        return fail(err instanceof Error ? err.message : String(err));
-      }
+      const m = toMeasurement(value, settings, time);
+      if (m.ok) await agent.sendMeasurement(m.value);
       return m;
     });
   }

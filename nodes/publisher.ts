@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { CumulocityAgent } from '../agent/cumulocity-agent';
 import type { Result } from '../dialects/types';
 import { asError, isConnectionNode, type ConnectionNode } from './common';
+import { toTime } from './inputs';
 
 /** Evaluates a TypedInput property (msg, flow, global, env, str, num, json…) for a message. */
 export function evaluate(RED: NodeAPI, node: Node, value: string, type: string, msg: NodeMessageInFlow): Promise<unknown> {
@@ -14,8 +15,9 @@ export function evaluate(RED: NodeAPI, node: Node, value: string, type: string, 
 }
 
 /**
- * Looks up the connection, registers for its status and handles input: `toRecord` builds and
- * queues the record; bad input ends in done(err) and a red status with a short reason, and the
+ * Looks up the connection, registers for its status and handles input: `queue` builds and
+ * queues the record for the message's time (msg.timestamp, else now); bad input — a refused
+ * Result or a rejection — ends in done(err) and a red status with a short reason, and the
  * message is passed on only once its record is in the outbox.
  */
 export function setupPublisher(
@@ -23,7 +25,7 @@ export function setupPublisher(
   node: Node,
   connectionId: string,
   ns: string,
-  queue: (agent: CumulocityAgent, msg: NodeMessageInFlow) => Promise<Result<unknown>>,
+  queue: (agent: CumulocityAgent, msg: NodeMessageInFlow, time: Date) => Promise<Result<unknown>>,
 ): ConnectionNode | undefined {
   const conn: unknown = RED.nodes.getNode(connectionId);
   if (!isConnectionNode(conn)) {
@@ -41,7 +43,9 @@ export function setupPublisher(
       done(new Error(RED._(`${ns}.errors.connection-config`, { reason: conn.configError ?? '' })));
       return;
     }
-    queue(agent, msg).then(
+    const time = toTime((msg as { timestamp?: unknown }).timestamp, new Date());
+    const queued = time.ok ? queue(agent, msg, time.value) : Promise.resolve(time);
+    queued.then(
       (r) => {
         if (!r.ok) {
           showingError = true;

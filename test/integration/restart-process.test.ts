@@ -5,24 +5,14 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../support/net';
 import { CumulocitySimulator } from '../sim/simulator';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const DEV = 'rpi-restart';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('restart operation across a killed process', { timeout: 120_000 }, () => {
   let sim: CumulocitySimulator;
