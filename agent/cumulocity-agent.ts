@@ -147,6 +147,14 @@ export class CumulocityAgent extends EventEmitter {
     if (!this.stopped) this.resendSupportedOperations();
   }
 
+  /**
+   * The device's current text configuration (`c8y_Configuration`, `113`): sent when the flow
+   * applied a configuration operation (before its SUCCESSFUL) or whenever it changes.
+   */
+  sendConfiguration(text: string): Promise<void> {
+    return this.send(c8y.encodeLine(['113', text], 'control'));
+  }
+
   /** The flow's outcome for an operation it was given. Returns an error text if it cannot be applied. */
   report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined {
     return this.tracker.report(key, status, reason, result);

@@ -13,6 +13,7 @@ interface StatusMsg extends NodeMessageInFlow {
   reason?: unknown;
   result?: unknown;
   error?: unknown;
+  configuration?: unknown;
 }
 
 const init = (RED: NodeAPI): void => {
@@ -40,6 +41,10 @@ const init = (RED: NodeAPI): void => {
       if (!s.ok) {
         fail('operation-status.errors.bad-status', { reason: s.error });
         return;
+      }
+      // A configuration the flow applied is reported (113) before the operation's SUCCESSFUL.
+      if (s.value.status === 'SUCCESSFUL' && typeof msg.configuration === 'string') {
+        void conn.agent.sendConfiguration(msg.configuration).catch((e: unknown) => node.error(e, msg));
       }
       const err = conn.agent.report(op.key, s.value.status, s.value.reason, s.value.result);
       if (err) {

@@ -83,6 +83,21 @@ describe('operations through the flow (Cumulocity simulator)', { timeout: 60_000
     assert.deepEqual(sim.operation(id)?.result, [' 10:00 up 3 days']);
   });
 
+  it('sends the applied configuration (113) before SUCCESSFUL of c8y_Configuration', async () => {
+    await loadAndConnect({ fragments: 'c8y_Configuration' });
+    const got = nextMessage(helper.getNode('out')!);
+    const id = sim.createOperation(DEV, 'c8y_Configuration', { config: 'interval=10\nunit="C"' });
+    const msg = await got;
+    assert.deepEqual(msg['payload'], { config: 'interval=10\nunit="C"' });
+    helper.getNode('st')!.receive({ ...msg, configuration: 'interval=10\nunit="C"' });
+    await sim.waitFor(() => sim.operation(id)?.status === 'SUCCESSFUL', 3000, 'SUCCESSFUL');
+    assert.equal(sim.devices.get(DEV)?.config, 'interval=10\nunit="C"');
+    const lines = sim.received.filter((r) => r.clientId === DEV).flatMap((r) => r.payload.toString().split(/\n(?=\d)/));
+    const i113 = lines.findIndex((l) => l.startsWith('113,'));
+    const i506 = lines.findIndex((l) => l.startsWith(`506,${id}`));
+    assert.ok(i113 >= 0 && i113 < i506, lines.join(' | '));
+  });
+
   it('reports FAILED with the error of a Catch node as the reason', async () => {
     await loadAndConnect();
     const got = nextMessage(helper.getNode('out')!);
