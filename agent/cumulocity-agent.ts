@@ -81,6 +81,7 @@ export class CumulocityAgent extends EventEmitter {
   private queueTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sessionReady = false;
+  private unreportedDrops = 0;
   readonly platformErrors: string[] = [];
 
   constructor(
@@ -103,6 +104,8 @@ export class CumulocityAgent extends EventEmitter {
       (op, status, reason, result) => this.sendStatus(op, status, reason, result),
     );
     outbox.on('change', this.onOutboxChange);
+    outbox.on('warning', this.onOutboxWarning);
+    outbox.on('dropped', this.onOutboxDropped);
   }
 
   /** Current status, for nodes that register late. */
@@ -166,6 +169,8 @@ export class CumulocityAgent extends EventEmitter {
     if (this.queueTimer) clearTimeout(this.queueTimer);
     this.tracker.close('Node-RED flow stopped or redeployed while the operation was running');
     this.outbox.off('change', this.onOutboxChange);
+    this.outbox.off('warning', this.onOutboxWarning);
+    this.outbox.off('dropped', this.onOutboxDropped);
     const s = this.session;
     this.session = undefined;
     // Give statuses queued just now (and any backlog) a moment to leave while still connected.
@@ -290,6 +295,12 @@ export class CumulocityAgent extends EventEmitter {
     this.sessionReady = true;
     this.courier.setLanes(ALL_LANES);
     this.setStatus({ state: 'connected' });
+    if (this.unreportedDrops > 0) {
+      const text = `${this.unreportedDrops} telemetry records were dropped while offline: the outbox was full`;
+      const ev = c8y.encodeEvent({ type: 'c8y_OutboxOverflow', text, time: new Date() });
+      if (ev.ok) this.putControl({ ...ev.value, priority: 'control' });
+      this.unreportedDrops = 0;
+    }
   }
 
   private async subscribeWithRetry(session: MqttSession, topics: string[], live: () => boolean): Promise<void> {
@@ -339,7 +350,7 @@ export class CumulocityAgent extends EventEmitter {
   private resendSupportedOperations(): void {
     if (!this.sessionReady) return; // the start sequence sends it
     const rec = c8y.encodeSupportedOperations(this.tracker.supportedFragments());
-    if (rec.ok) void this.outbox.put(rec.value, 'control');
+    if (rec.ok) this.putControl(rec.value);
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -390,7 +401,14 @@ export class CumulocityAgent extends EventEmitter {
       this.emit('warning', `cannot report ${status} for ${op.fragment}: ${rec.error}`);
       return;
     }
-    void this.outbox.put(rec.value, 'control');
+    this.putControl(rec.value);
+  }
+
+  /** Queues a control record from an event handler: a refusal of the store becomes a warning. */
+  private putControl(rec: Outbound): void {
+    this.outbox
+      .put(rec, 'control')
+      .catch((err: unknown) => this.emit('warning', `could not queue ${rec.payload.slice(0, 40)}: ${String(err)}`));
   }
 
   // ---- bootstrap (cumulocity.md §4.1) -----------------------------------------------------------
@@ -459,6 +477,17 @@ export class CumulocityAgent extends EventEmitter {
   }
 
   // ---- status ---------------------------------------------------------------------------------
+
+  private readonly onOutboxWarning = (err: Error): void => {
+    this.emit('warning', `outbox: ${err.message}`);
+  };
+
+  /** Telemetry dropped because the store was full: say so now, and tell the platform once connected. */
+  private readonly onOutboxDropped = (n: number): void => {
+    this.unreportedDrops += n;
+    this.emit('dropped', n, this.outbox.stats().dropped);
+    this.setStatus({});
+  };
 
   private readonly onOutboxChange = (): void => {
     if (this.status.state === 'connected' || this.queueTimer) return;

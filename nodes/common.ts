@@ -29,15 +29,11 @@ export function statusFor(st: AgentStatus, t: Translate): NodeStatus {
     case 'connected':
       return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
     case 'connecting':
-      return st.queued > 0
-        ? { fill: 'yellow', shape: 'dot', text: t('connection.status.queued', { count: st.queued }) }
-        : { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
+      return st.queued > 0 ? queued(st, t) : { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
     case 'bootstrapping':
       return { fill: 'yellow', shape: 'ring', text: t('connection.status.bootstrapping') };
     case 'disconnected':
-      return st.queued > 0
-        ? { fill: 'yellow', shape: 'dot', text: t('connection.status.queued', { count: st.queued }) }
-        : { fill: 'red', shape: 'ring', text: 'node-red:common.status.disconnected' };
+      return st.queued > 0 ? queued(st, t) : { fill: 'red', shape: 'ring', text: 'node-red:common.status.disconnected' };
     case 'bad-credentials':
       return { fill: 'red', shape: 'ring', text: t('connection.status.bad-credentials') };
     case 'not-authorized':
@@ -51,4 +47,13 @@ export function statusFor(st: AgentStatus, t: Translate): NodeStatus {
     case 'stopped':
       return {};
   }
+}
+
+/** Offline with records waiting; the drop count shows once the outbox had to drop telemetry. */
+function queued(st: AgentStatus, t: Translate): NodeStatus {
+  const text =
+    st.dropped > 0
+      ? t('connection.status.queued-dropped', { count: st.queued, dropped: st.dropped })
+      : t('connection.status.queued', { count: st.queued });
+  return { fill: 'yellow', shape: 'dot', text };
 }

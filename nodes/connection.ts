@@ -6,7 +6,9 @@ import { CumulocityAgent, type AgentStatus } from '../agent/cumulocity-agent';
 import { fail, ok } from '../dialects/types';
 import { defaultDeviceId, readHostIdentity } from '../devices/host/identity';
 import type { BackoffOptions } from '../transport/backoff';
+import { DEFAULT_DURABLE_OPTIONS, DurableOutbox } from '../transport/durable-outbox';
 import { MemoryOutbox, type Outbox } from '../transport/outbox';
+import { safeName } from '../agent/state-store';
 import { statusFor, type ConnectionNode } from './common';
 import { parseConnectionConfig, type ConnectionCredentials, type ConnectionDef } from './connection-config';
 
@@ -22,19 +24,39 @@ const VERSION = ((): string => {
   }
 })();
 
+/** Outbox settings (`deviceAgentOutbox` in settings.js). */
+interface OutboxSettings {
+  /** Keep the outbox in memory only (nothing survives a restart). Default false. */
+  memory?: boolean;
+  maxBytes?: number;
+  segmentBytes?: number;
+  fsync?: 'always' | 'interval';
+  syncIntervalMs?: number;
+}
+
 /**
- * Outboxes by connection node id. They outlive the node object so that a redeploy loses nothing
- * that was queued; a removed connection node takes its outbox with it.
+ * Open outboxes by store location. They outlive the node object so that a redeploy neither
+ * loses nor reopens anything; a removed connection node takes its outbox (and its files) with it.
  */
 const outboxes = new Map<string, Outbox>();
 
-function outboxFor(id: string, maxBytes: number): Outbox {
-  let o = outboxes.get(id);
+function outboxFor(key: string, make: () => Outbox): Outbox {
+  let o = outboxes.get(key);
   if (!o) {
-    o = new MemoryOutbox({ maxBytes });
-    outboxes.set(id, o);
+    o = make();
+    outboxes.set(key, o);
   }
   return o;
+}
+
+function makeOutbox(dir: string, s: OutboxSettings): Outbox {
+  if (s.memory) return new MemoryOutbox({ maxBytes: s.maxBytes ?? DEFAULT_DURABLE_OPTIONS.maxBytes });
+  return new DurableOutbox(dir, {
+    maxBytes: s.maxBytes ?? DEFAULT_DURABLE_OPTIONS.maxBytes,
+    segmentBytes: s.segmentBytes ?? DEFAULT_DURABLE_OPTIONS.segmentBytes,
+    fsync: s.fsync === 'always' ? 'always' : 'interval',
+    syncIntervalMs: s.syncIntervalMs ?? DEFAULT_DURABLE_OPTIONS.syncIntervalMs,
+  });
 }
 
 interface Settings {
@@ -42,7 +64,7 @@ interface Settings {
   deviceAgentDataDir?: string;
   deviceAgentHostRoot?: string;
   deviceAgentBackoff?: BackoffOptions;
-  deviceAgentOutboxBytes?: number;
+  deviceAgentOutbox?: OutboxSettings;
 }
 
 const init = (RED: NodeAPI): void => {
@@ -89,7 +111,19 @@ const init = (RED: NodeAPI): void => {
     const cfg = parsed.value;
     if (settings.deviceAgentBackoff) cfg.backoff = settings.deviceAgentBackoff;
     node.deviceId = cfg.deviceId;
-    const agent = new CumulocityAgent(cfg, outboxFor(node.id, settings.deviceAgentOutboxBytes ?? 16 * 1024 * 1024));
+    // One store per connection node, under the data directory: <dataDir>/outbox/<node id>.
+    const outboxSettings = settings.deviceAgentOutbox ?? {};
+    const outboxDir = path.join(cfg.dataDir, 'outbox', safeName(node.id));
+    const outboxKey = `${outboxSettings.memory ? 'memory:' : ''}${outboxDir}`;
+    let outbox: Outbox;
+    try {
+      outbox = outboxFor(outboxKey, () => makeOutbox(outboxDir, outboxSettings));
+    } catch (err) {
+      node.configError = String(err);
+      node.error(new Error(t('connection.errors.outbox', { reason: String(err) })), {});
+      return;
+    }
+    const agent = new CumulocityAgent(cfg, outbox);
     node.agent = agent;
     let shown = '';
     agent.on('status', (st: AgentStatus) => {
@@ -106,6 +140,7 @@ const init = (RED: NodeAPI): void => {
       }
     });
     agent.on('warning', (w: string) => node.warn(w));
+    agent.on('dropped', (n: number, total: number) => node.warn(t('connection.errors.dropped', { count: n, total })));
     agent.on('platform-error', (e: { code: string; template: string; text: string }) =>
       node.warn(t('connection.errors.platform', { code: e.code, template: e.template, text: e.text })),
     );
@@ -116,8 +151,10 @@ const init = (RED: NodeAPI): void => {
       clearImmediate(startTimer);
       const finish = (): void => {
         if (removed) {
-          void outboxes.get(node.id)?.close();
-          outboxes.delete(node.id);
+          const o = outboxes.get(outboxKey);
+          outboxes.delete(outboxKey);
+          // The connection is gone for good: so is what it had queued.
+          void o?.close().then(() => fs.rmSync(outboxDir, { recursive: true, force: true }));
         }
         done();
       };

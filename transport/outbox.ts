@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Outbound } from '../dialects/types';
+import { Fifo } from './fifo';
 
 /**
  * Delivery lanes, drained in this order. `session` holds the start-up lines of the current MQTT
@@ -28,8 +29,9 @@ export interface OutboxStats {
 
 /**
  * Every publish goes through an outbox (issue 3): a record leaves it only when the broker
- * acknowledged it. Implementations: in memory here; durable on disk later (issue 4).
- * Emits 'change' whenever records are added, acknowledged or released.
+ * acknowledged it. Implementations: MemoryOutbox (below) and DurableOutbox (on disk, issue 4).
+ * Emits 'change' whenever records are added, acknowledged or released; 'dropped' (count) when
+ * telemetry was dropped to stay within the bound; 'warning' (Error) for storage trouble.
  */
 export interface Outbox extends EventEmitter {
   /** Stores a record; resolves with its sequence number once stored. */
@@ -53,56 +55,25 @@ export interface Outbox extends EventEmitter {
   close(): Promise<void>;
 }
 
-/** Minimal FIFO with O(1) shift. */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(v: T): void {
-    this.items.push(v);
-  }
-  peek(i = 0): T | undefined {
-    return this.items[this.head + i];
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+/**
+ * Takes the oldest record of a queue and, if it is batchable, the following batchable records of
+ * the same topic while the joined size stays within `maxBytes`.
+ */
+export function takeRunFrom<R extends OutboxRecord>(q: Fifo<R>, maxBytes: number, separatorBytes: number): R[] {
+  const first = q.shift();
+  if (!first) return [];
+  const run = [first];
+  let size = first.bytes;
+  if (first.batchable) {
+    for (let next = q.peek(); next !== undefined; next = q.peek()) {
+      if (!next.batchable || next.topic !== first.topic) break;
+      if (size + separatorBytes + next.bytes > maxBytes) break;
+      size += separatorBytes + next.bytes;
+      run.push(next);
+      q.shift();
     }
-    return v;
   }
-  /** Puts already-sorted older items back at the front, keeping the whole queue sorted by `key`. */
-  unshiftSorted(older: T[], key: (v: T) => number): void {
-    const rest = this.items.slice(this.head) as T[];
-    const merged: T[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < older.length || j < rest.length) {
-      const a = older[i];
-      const b = rest[j];
-      if (b === undefined || (a !== undefined && key(a) <= key(b))) {
-        merged.push(a as T);
-        i += 1;
-      } else {
-        merged.push(b);
-        j += 1;
-      }
-    }
-    this.items = merged;
-    this.head = 0;
-  }
-  clear(): T[] {
-    const all = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return all;
-  }
+  return run;
 }
 
 export interface MemoryOutboxOptions {
@@ -143,20 +114,8 @@ export class MemoryOutbox extends EventEmitter implements Outbox {
 
   takeRun(lanes: readonly Lane[], maxBytes: number, separatorBytes: number): OutboxRecord[] {
     for (const lane of lanes) {
-      const q = this.queue(lane);
-      const first = q.shift();
-      if (!first) continue;
-      const run = [first];
-      let size = first.bytes;
-      if (first.batchable) {
-        for (let next = q.peek(); next !== undefined; next = q.peek()) {
-          if (!next.batchable || next.topic !== first.topic) break;
-          if (size + separatorBytes + next.bytes > maxBytes) break;
-          size += separatorBytes + next.bytes;
-          run.push(next);
-          q.shift();
-        }
-      }
+      const run = takeRunFrom(this.queue(lane), maxBytes, separatorBytes);
+      if (run.length === 0) continue;
       for (const r of run) this.inFlight.set(r.seq, r);
       return run;
     }
@@ -227,12 +186,15 @@ export class MemoryOutbox extends EventEmitter implements Outbox {
   /** Drops the oldest pending telemetry while over the bound; control records are never dropped. */
   private enforceBound(): void {
     const q = this.queue('telemetry');
+    let n = 0;
     while (this.bytes > this.opts.maxBytes && q.length > 0) {
       const r = q.shift();
       if (!r) break;
       this.bytes -= r.bytes;
       this.live.delete(r.seq);
-      this.dropped += 1;
+      n += 1;
     }
+    this.dropped += n;
+    if (n > 0) this.emit('dropped', n);
   }
 }
