@@ -255,7 +255,7 @@ export class DurableOutbox extends EventEmitter implements Outbox {
 
   private write(st: LaneState, recs: Rec[]): void {
     const at = Date.now();
-    const frames = Buffer.concat(recs.map((r) => encodeFrame(toStored(r, at))));
+    const frames = recs.map((r) => encodeFrame(toStored(r, at)));
     const inMemory = st.log.caughtUp && st.window.length < WINDOW;
     st.log.append(frames, recs[0]?.idx ?? 0, inMemory);
     if (!inMemory) return;

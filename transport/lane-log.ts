@@ -106,19 +106,35 @@ export class LaneLog {
   }
 
   /**
-   * Appends encoded frames (records `firstIdx` …) to the tail segment, starting a new segment
-   * when it is full. `skipRead` moves the reader past them (the caller keeps them in memory).
+   * Appends encoded frames (records `firstIdx`, `firstIdx + 1` …) to the tail, starting a new
+   * segment whenever the next frame would take the tail past `segmentBytes` (a frame larger than
+   * that gets a segment of its own). `skipRead` moves the reader past them (the caller keeps
+   * them in memory).
    */
-  append(frames: Buffer, firstIdx: number, skipRead: boolean): void {
-    let tail = this.segments.at(-1);
-    if (!tail || tail.size >= this.segmentBytes) tail = this.rotate(firstIdx);
-    if (this.fd === undefined) this.fd = fs.openSync(tail.file, 'a');
-    fs.writeSync(this.fd, frames);
-    tail.size += frames.length;
-    this.dirty = true;
+  append(frames: readonly Buffer[], firstIdx: number, skipRead: boolean): void {
+    let i = 0;
+    while (i < frames.length) {
+      let tail = this.segments.at(-1);
+      const firstLen = frames[i]?.length ?? 0;
+      if (!tail || (tail.size > 0 && tail.size + firstLen > this.segmentBytes)) tail = this.rotate(firstIdx + i);
+      let room = this.segmentBytes - tail.size;
+      const chunk: Buffer[] = [];
+      do {
+        const f = frames[i];
+        if (!f) break;
+        chunk.push(f);
+        room -= f.length;
+        i += 1;
+      } while (i < frames.length && (frames[i]?.length ?? 0) <= room);
+      if (this.fd === undefined) this.fd = fs.openSync(tail.file, 'a');
+      const buf = chunk.length === 1 && chunk[0] ? chunk[0] : Buffer.concat(chunk);
+      fs.writeSync(this.fd, buf);
+      tail.size += buf.length;
+      this.dirty = true;
+    }
     if (skipRead) {
       this.readSeg = this.segments.length - 1;
-      this.readOff = tail.size;
+      this.readOff = this.segments.at(-1)?.size ?? 0;
     }
   }
 

@@ -170,6 +170,16 @@ describe('DurableOutbox', () => {
     );
   });
 
+  it('keeps the newest records up to the bound when one burst alone is larger than the bound', async () => {
+    const o = open({ maxBytes: 32 * 1024, segmentBytes: 4096 });
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => o.put(rec(`200,c8y_Counter,n,${i}`))));
+    const kept = drain(o).map((r) => Number(r.payload.split(',')[3]));
+    assert.ok(kept.length > 500, `kept ${kept.length}: a burst must not wipe the whole store`);
+    assert.equal(kept.at(-1), 2999);
+    assert.equal(o.stats().dropped, 3000 - kept.length);
+    assert.ok(diskBytes(dir) <= 32 * 1024 + 4096);
+  });
+
   it('keeps the drop count across a restart', async () => {
     const a = open({ maxBytes: 16 * 1024, segmentBytes: 4096 });
     for (let i = 0; i < 2000; i += 1) await a.put(rec(`r${i}`.padEnd(30, '.')));
