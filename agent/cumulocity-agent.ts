@@ -231,6 +231,8 @@ export class CumulocityAgent extends EventEmitter {
     if (code === 5) {
       this.refused5 += 1;
       if (this.refused5 >= 5) this.setStatus({ state: 'not-authorized' });
+      // Cumulocity also answers 5 when overloaded: never retry faster than half the ceiling.
+      return { kind: 'backoff', floor: 0.5 };
     }
     return { kind: 'backoff' };
   }

@@ -19,9 +19,14 @@ export function backoffCeiling(attempt: number, opts: BackoffOptions): number {
   return Math.min(opts.maxMs, opts.initialMs * 2 ** exp);
 }
 
-/** Delay before the attempt-th retry with full jitter: uniform in [0, ceiling]. `random` in [0,1). */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number): number {
-  return Math.floor(random() * backoffCeiling(attempt, opts));
+/**
+ * Delay before the attempt-th retry: uniform in [floor × ceiling, ceiling]. `floor` 0 is full
+ * jitter (network drops: spread reconnecting devices out); 0.5 is "equal jitter", used after a
+ * refusal so that a storm of CONNACK 5 cannot turn into rapid retries. `random` in [0,1).
+ */
+export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number, floor = 0): number {
+  const c = backoffCeiling(attempt, opts);
+  return Math.floor(c * floor + random() * c * (1 - floor));
 }
 
 /** Tracks consecutive failures; `reset` when a session was stable. */
@@ -32,9 +37,9 @@ export class Backoff {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Delay for the next retry; advances the attempt counter. */
-  next(): number {
-    const d = backoffDelay(this.attempt, this.opts, this.random);
+  /** Delay for the next retry (see {@link backoffDelay} for `floor`); advances the attempt counter. */
+  next(floor = 0): number {
+    const d = backoffDelay(this.attempt, this.opts, this.random, floor);
     this.attempt += 1;
     return d;
   }

@@ -26,7 +26,8 @@ export interface SessionSettings {
 }
 
 /** What to do after the broker refused a CONNECT: back off, wait a fixed time, or give up. */
-export type RefusalDecision = { kind: 'backoff' } | { kind: 'wait'; ms: number } | { kind: 'stop' };
+/** `floor` > 0 keeps every delay at least that fraction of the backoff ceiling (see backoffDelay). */
+export type RefusalDecision = { kind: 'backoff'; floor?: number } | { kind: 'wait'; ms: number } | { kind: 'stop' };
 
 export interface SessionEnd {
   /** The session had reached CONNACK 0 (false for a failed connection attempt). */
@@ -206,7 +207,7 @@ export class MqttSession extends EventEmitter {
         this.setState('stopped');
         return;
       }
-      delay = d.kind === 'wait' ? d.ms : this.backoff.next();
+      delay = d.kind === 'wait' ? d.ms : this.backoff.next(d.floor ?? 0);
     } else {
       delay = this.backoff.next();
     }

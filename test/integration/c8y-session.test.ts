@@ -118,6 +118,21 @@ describe('connection node session (Cumulocity simulator)', { timeout: 60_000 }, 
     assert.deepEqual(codes.slice(0, 3), [5, 5, 0]);
   });
 
+  it('shows "not authorized" after five CONNACK 5 in a row, keeps retrying, and connects when they stop', async () => {
+    sim.failNextConnects(6, 5);
+    const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV });
+    await helper.load(
+      ALL_NODES,
+      [node, { id: 'm', type: 'device-agent-measurement', connection: 'conn', fragment: 'c8y_T', series: 'T', wires: [[]] }],
+      credentials,
+    );
+    const m = helper.getNode('m')!;
+    await statusMatching(m, (s) => s['text'] === 'connection.status.not-authorized', 10_000);
+    await statusMatching(m, (s) => s['fill'] === 'green', 10_000);
+    const codes = sim.connections.filter((c) => c.clientId === DEV).map((c) => c.returnCode);
+    assert.deepEqual(codes, [5, 5, 5, 5, 5, 5, 0]);
+  });
+
   it('stops retrying after CONNACK 4 and says "bad credentials"', async () => {
     const { node, credentials } = connectionNode({ port: sim.port, deviceId: DEV, password: 'wrong' });
     await helper.load(

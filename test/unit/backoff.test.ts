@@ -202,4 +202,36 @@ describe('TakeoverDetector (§1.2)', () => {
     assert.equal(t.sessionEnded(1500, 50, false), true);
     assert.equal(t.sessionEnded(1600, 100, false), false);
   });
+
+  describe('a storm of refusals (reliability.md R7)', () => {
+    /** Deterministic PRNG (mulberry32) so the hour is the same on every run. */
+    function prng(seed: number): () => number {
+      let a = seed;
+      return () => {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+
+    for (const seed of [1, 2, 3, 42, 1234]) {
+      it(`makes at most 25 attempts in an hour of CONNACK 5 with equal jitter (seed ${seed})`, () => {
+        const b = new Backoff(DEFAULT_BACKOFF, prng(seed));
+        let t = 0;
+        let attempts = 0;
+        while (t < 3_600_000) {
+          attempts += 1;
+          t += b.next(0.5);
+        }
+        assert.ok(attempts <= 25, `${attempts} attempts`);
+        assert.ok(attempts >= 15, `${attempts} attempts: still retrying`);
+      });
+    }
+
+    it('never waits less than half the ceiling with floor 0.5, even when random() is 0', () => {
+      const b = new Backoff(DEFAULT_BACKOFF, () => 0);
+      assert.deepEqual([b.next(0.5), b.next(0.5), b.next(0.5)], [500, 1000, 2000]);
+    });
+  });
 });
