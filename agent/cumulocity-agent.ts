@@ -6,6 +6,7 @@ import { Courier } from '../transport/courier';
 import { LANES, type Lane, type Outbox } from '../transport/outbox';
 import { MqttSession, type RefusalDecision, type SessionEnd, type SessionSettings, type TlsSettings } from '../transport/session';
 import { OperationTracker, type OperationConsumer } from './operations';
+import type { AgentState, AgentStatus, PlatformAgent } from './platform';
 import { DeviceState } from './state-store';
 
 export type AuthConfig =
@@ -37,25 +38,6 @@ export interface AgentConfig {
   connectTimeoutMs?: number | undefined;
 }
 
-export type AgentState =
-  | 'connecting'
-  | 'bootstrapping'
-  | 'connected'
-  | 'disconnected'
-  | 'bad-credentials'
-  | 'not-authorized'
-  | 'takeover'
-  | 'config-error'
-  | 'registration-timeout'
-  | 'stopped';
-
-export interface AgentStatus {
-  state: AgentState;
-  detail?: string | undefined;
-  queued: number;
-  dropped: number;
-}
-
 const ALL_LANES: readonly Lane[] = LANES;
 const SESSION_ONLY: readonly Lane[] = ['session'];
 /** Devices whose stale EXECUTING operations were already failed in this process (cumulocity.md §5 step 6). */
@@ -67,7 +49,7 @@ const cleanedUp = new Set<string>();
  *
  * Events: `status` (AgentStatus), `platform-error` ({code, template, text}), `warning` (string).
  */
-export class CumulocityAgent extends EventEmitter {
+export class CumulocityAgent extends EventEmitter implements PlatformAgent {
   private session: MqttSession | undefined;
   private readonly courier: Courier;
   readonly tracker: OperationTracker;

@@ -1,11 +1,11 @@
 /** What the node wrappers share: the connection node's interface and status mapping. */
 import type { Node, NodeStatus } from 'node-red';
-import type { AgentStatus, CumulocityAgent } from '../agent/cumulocity-agent';
+import type { AgentStatus, PlatformAgent } from '../agent/platform';
 
 /** The connection config node as its client nodes see it. */
 export interface ConnectionNode extends Node {
   /** Undefined when the settings are invalid (see `configError`). */
-  agent: CumulocityAgent | undefined;
+  agent: PlatformAgent | undefined;
   configError: string | undefined;
   deviceId: string;
   /** Client nodes register to receive status; deregister in their close handler. */

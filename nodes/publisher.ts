@@ -1,6 +1,6 @@
 /** The shared body of the nodes that turn messages into platform records (measurement, event, alarm). */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import type { CumulocityAgent } from '../agent/cumulocity-agent';
+import type { PlatformAgent } from '../agent/platform';
 import type { Result } from '../dialects/types';
 import { asError, isConnectionNode, type ConnectionNode } from './common';
 import { toTime } from './inputs';
@@ -25,7 +25,7 @@ export function setupPublisher(
   node: Node,
   connectionId: string,
   ns: string,
-  queue: (agent: CumulocityAgent, msg: NodeMessageInFlow, time: Date) => Promise<Result<unknown>>,
+  queue: (agent: PlatformAgent, msg: NodeMessageInFlow, time: Date) => Promise<Result<unknown>>,
 ): ConnectionNode | undefined {
   const conn: unknown = RED.nodes.getNode(connectionId);
   if (!isConnectionNode(conn)) {

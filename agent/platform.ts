@@ -1,0 +1,51 @@
+/**
+ * What the nodes see of a platform connection, whatever the dialect: records in, operations
+ * out, outcomes back, status events. `CumulocityAgent` is the first implementation; Trinity,
+ * Helix Device Cloud, libpyiotcloud and pyaiot agents implement the same interface, so the
+ * measurement, event, alarm and operation nodes work unchanged on every platform.
+ */
+import type { EventEmitter } from 'node:events';
+import type { AlarmChange, DeviceEvent, Measurement, OperationStatus } from '../dialects/types';
+import type { OperationConsumer } from './operations';
+
+export type AgentState =
+  | 'connecting'
+  | 'bootstrapping'
+  | 'connected'
+  | 'disconnected'
+  | 'bad-credentials'
+  | 'not-authorized'
+  | 'takeover'
+  | 'config-error'
+  | 'registration-timeout'
+  | 'stopped';
+
+export interface AgentStatus {
+  state: AgentState;
+  detail?: string | undefined;
+  /** Records stored and not yet acknowledged by the broker. */
+  queued: number;
+  /** Telemetry records dropped because the outbox was full (since the store was created). */
+  dropped: number;
+}
+
+/**
+ * Events: `status` (AgentStatus), `warning` (string), `dropped` (count, total),
+ * `platform-error` ({code, template, text}).
+ */
+export interface PlatformAgent extends EventEmitter {
+  readonly currentStatus: AgentStatus;
+  start(): void;
+  /** Closes the session; open operations that do not complete by a restart are FAILED first. */
+  stop(): Promise<void>;
+  /** Each resolves once the record is in the outbox; rejects with the reason it was refused. */
+  sendMeasurement(m: Measurement): Promise<void>;
+  sendEvent(e: DeviceEvent): Promise<void>;
+  sendAlarm(a: AlarmChange): Promise<void>;
+  /** The device's current text configuration. */
+  sendConfiguration(text: string): Promise<void>;
+  addConsumer(c: OperationConsumer): void;
+  removeConsumer(c: OperationConsumer): void;
+  /** The flow's outcome for an operation; returns an error text if it cannot be applied. */
+  report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined;
+}
