@@ -5,7 +5,9 @@
 import { fail, ok, type Result } from '../dialects/types';
 import type { AgentConfig, AuthConfig } from '../agent/cumulocity-agent';
 
+/** The connection node's settings; dialects other than Cumulocity add fields of their own. */
 export interface ConnectionDef {
+  [field: string]: unknown;
   dialect?: string;
   host?: string;
   port?: string | number;
@@ -36,6 +38,7 @@ export interface ConnectionDef {
 }
 
 export interface ConnectionCredentials {
+  [field: string]: unknown;
   user?: string;
   password?: string;
   bootstrapUser?: string;

@@ -2,16 +2,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { CumulocityAgent } from '../agent/cumulocity-agent';
 import type { AgentStatus } from '../agent/platform';
-import { fail, ok } from '../dialects/types';
+import { fail, ok, type Result } from '../dialects/types';
 import { defaultDeviceId, readHostIdentity } from '../devices/host/identity';
 import type { BackoffOptions } from '../transport/backoff';
 import { DEFAULT_DURABLE_OPTIONS, DurableOutbox } from '../transport/durable-outbox';
 import { MemoryOutbox, type Outbox } from '../transport/outbox';
 import { safeName } from '../agent/state-store';
 import { statusFor, type ConnectionNode } from './common';
-import { parseConnectionConfig, type ConnectionCredentials, type ConnectionDef } from './connection-config';
+import type { ConnectionCredentials, ConnectionDef } from './connection-config';
+import { dialectOf, type PreparedConnection } from './dialects';
 
 type Def = NodeDef & ConnectionDef;
 type Self = ConnectionNode & Node<ConnectionCredentials>;
@@ -89,32 +89,34 @@ const init = (RED: NodeAPI): void => {
     };
 
     const identity = readHostIdentity(settings.deviceAgentHostRoot ?? '/');
-    const parsed = parseConnectionConfig(def, node.credentials ?? {}, {
-      env: process.env,
-      defaultDeviceId: defaultDeviceId(identity),
-      hardware: { serial: identity.serial, model: identity.model, revision: identity.revision },
-      agentVersion: VERSION,
-      dataDir: settings.deviceAgentDataDir ?? path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'device-agent'),
-      readFile: (f) => {
-        try {
-          return ok(fs.readFileSync(f, 'utf8'));
-        } catch (err) {
-          return fail((err as NodeJS.ErrnoException).code ?? String(err));
-        }
-      },
-    });
+    const dialect = dialectOf(def.dialect);
+    const parsed: Result<PreparedConnection> = dialect
+      ? dialect.prepare(def, node.credentials ?? {}, {
+          env: process.env,
+          defaultDeviceId: defaultDeviceId(identity),
+          hardware: { serial: identity.serial, model: identity.model, revision: identity.revision },
+          agentVersion: VERSION,
+          dataDir: settings.deviceAgentDataDir ?? path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'device-agent'),
+          readFile: (f) => {
+            try {
+              return ok(fs.readFileSync(f, 'utf8'));
+            } catch (err) {
+              return fail((err as NodeJS.ErrnoException).code ?? String(err));
+            }
+          },
+        })
+      : fail(`unknown platform dialect "${String(def.dialect)}"`);
     if (!parsed.ok) {
       node.configError = parsed.error;
       node.deviceId = '';
       node.error(new Error(t('connection.errors.config', { reason: parsed.error })), {});
       return;
     }
-    const cfg = parsed.value;
-    if (settings.deviceAgentBackoff) cfg.backoff = settings.deviceAgentBackoff;
-    node.deviceId = cfg.deviceId;
+    const prepared = parsed.value;
+    node.deviceId = prepared.deviceId;
     // One store per connection node, under the data directory: <dataDir>/outbox/<node id>.
     const outboxSettings = settings.deviceAgentOutbox ?? {};
-    const outboxDir = path.join(cfg.dataDir, 'outbox', safeName(node.id));
+    const outboxDir = path.join(prepared.dataDir, 'outbox', safeName(node.id));
     const outboxKey = `${outboxSettings.memory ? 'memory:' : ''}${outboxDir}`;
     let outbox: Outbox;
     try {
@@ -124,7 +126,7 @@ const init = (RED: NodeAPI): void => {
       node.error(new Error(t('connection.errors.outbox', { reason: String(err) })), {});
       return;
     }
-    const agent = new CumulocityAgent(cfg, outbox);
+    const agent = prepared.create(outbox, settings.deviceAgentBackoff);
     node.agent = agent;
     let shown = '';
     agent.on('status', (st: AgentStatus) => {
@@ -137,7 +139,7 @@ const init = (RED: NodeAPI): void => {
         for (const u of users) u.status(s);
       }
       if (st.state === 'bad-credentials' || st.state === 'config-error' || st.state === 'takeover') {
-        node.error(new Error(t(`connection.errors.${st.state}`, { deviceId: cfg.deviceId })), {});
+        node.error(new Error(t(`connection.errors.${st.state}`, { deviceId: prepared.deviceId })), {});
       }
     });
     agent.on('warning', (w: string) => node.warn(w));
