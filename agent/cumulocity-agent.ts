@@ -36,6 +36,8 @@ export interface AgentConfig {
   badCredentialsRetrySec: number;
   backoff?: BackoffOptions | undefined;
   connectTimeoutMs?: number | undefined;
+  /** Base URL of the platform's HTTP side; default `https://<host>`. */
+  httpUrl?: string | undefined;
 }
 
 const ALL_LANES: readonly Lane[] = LANES;
@@ -264,6 +266,8 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     lines.push(c8y.encodeAgentInfo('node-red-contrib-device-agent', this.cfg.agentVersion, '', 'node-red-contrib-device-agent'));
     if (this.cfg.requiredIntervalMin) lines.push(c8y.encodeRequiredInterval(this.cfg.requiredIntervalMin));
     lines.push(c8y.encodeSupportedOperations(this.tracker.supportedFragments()));
+    const logTypes = this.tracker.supportedLogTypes();
+    if (logTypes.length > 0) lines.push(c8y.encodeLine(['118', ...logTypes], 'control'));
     for (const l of lines) await this.putSession(l);
     // Step 6: outcomes of operations interrupted by a restart, then fail stale EXECUTING ones once per process.
     const withMarkers = this.tracker.recoverMarkers();
@@ -335,6 +339,28 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     if (!this.sessionReady) return; // the start sequence sends it
     const rec = c8y.encodeSupportedOperations(this.tracker.supportedFragments());
     if (rec.ok) this.putControl(rec.value);
+    const logTypes = this.tracker.supportedLogTypes();
+    if (logTypes.length > 0) {
+      const lt = c8y.encodeLine(['118', ...logTypes], 'control');
+      if (lt.ok) this.putControl(lt.value);
+    }
+  }
+
+  /**
+   * How to reach the platform's REST and WebSocket side (binary uploads, remote access): the base
+   * URL and the device's Authorization header. Undefined until credentials are known, and in
+   * certificate mode (which needs a JWT from s/uat — not implemented yet).
+   */
+  platformHttp(): { baseUrl: string; authorization: string } | undefined {
+    const creds =
+      this.cfg.auth.mode === 'basic'
+        ? { tenant: this.cfg.tenant, username: this.cfg.auth.user, password: this.cfg.auth.password }
+        : this.cfg.auth.mode === 'bootstrap'
+          ? this.state.loadCredentials()
+          : undefined;
+    if (!creds) return undefined;
+    const token = Buffer.from(`${creds.tenant}/${creds.username}:${creds.password}`, 'utf8').toString('base64');
+    return { baseUrl: this.cfg.httpUrl ?? `https://${this.cfg.host}`, authorization: `Basic ${token}` };
   }
 
   // ---- inbound --------------------------------------------------------------------------------

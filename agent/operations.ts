@@ -16,6 +16,8 @@ export interface OperationConsumer {
   completeOnRestart: boolean;
   /** Seconds before the operation is reported FAILED if the flow said nothing. */
   timeoutSec: number;
+  /** Log types this consumer can upload (`c8y_LogfileRequest`), announced with `118`. */
+  logTypes?: readonly string[];
   deliver(op: TrackedOperation): void;
 }
 
@@ -82,6 +84,13 @@ export class OperationTracker {
   supportedFragments(): string[] {
     const out: string[] = [];
     for (const c of this.consumers) for (const f of c.fragments) if (f !== '*' && !out.includes(f)) out.push(f);
+    return out;
+  }
+
+  /** Every log type some consumer offers, for the `118` list. */
+  supportedLogTypes(): string[] {
+    const out: string[] = [];
+    for (const c of this.consumers) for (const t of c.logTypes ?? []) if (!out.includes(t)) out.push(t);
     return out;
   }
 

@@ -46,6 +46,11 @@ export interface PlatformAgent extends EventEmitter {
   sendConfiguration(text: string): Promise<void>;
   addConsumer(c: OperationConsumer): void;
   removeConsumer(c: OperationConsumer): void;
+  /**
+   * The platform's HTTP side with the device's authorization, for platforms that have one
+   * (binary uploads, remote-access WebSockets); undefined when not available.
+   */
+  platformHttp?(): { baseUrl: string; authorization: string } | undefined;
   /** The flow's outcome for an operation; returns an error text if it cannot be applied. */
   report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined;
 }

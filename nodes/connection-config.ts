@@ -35,6 +35,7 @@ export interface ConnectionDef {
   bootstrapPoll?: string | number;
   bootstrapTimeout?: string | number;
   badCredentialsRetry?: string | number;
+  httpUrl?: string;
 }
 
 export interface ConnectionCredentials {
@@ -160,6 +161,9 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
   if (!bsTimeout.ok) return bsTimeout;
   const badRetry = int(def.badCredentialsRetry, 600, 0, 86_400, 'retry after bad credentials');
   if (!badRetry.ok) return badRetry;
+  const httpUrl = str(def.httpUrl) || undefined;
+  if (httpUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(httpUrl))
+    return fail(`HTTP URL must look like https://tenant.example.com, not "${httpUrl}"`);
   const opMode = str(def.operationMode) || 'id';
   if (opMode !== 'id' && opMode !== 'static') return fail(`operation mode must be id or static, not "${opMode}"`);
 
@@ -183,5 +187,6 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
     bootstrapPollSec: poll.value,
     bootstrapTimeoutSec: bsTimeout.value,
     badCredentialsRetrySec: badRetry.value,
+    ...(httpUrl ? { httpUrl: httpUrl.replace(/\/+$/, '') } : {}),
   });
 }

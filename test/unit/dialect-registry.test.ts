@@ -27,6 +27,20 @@ describe('dialect registry', () => {
     assert.equal(agent.currentStatus.state, 'stopped');
   });
 
+  it('gives the HTTP side with the device credentials as Basic authorization', async () => {
+    const prepared = DIALECTS['cumulocity']!.prepare(
+      { host: 'mqtt.example.com', tenant: 't7', deviceId: 'dev-2', httpUrl: 'https://t7.example.com/' },
+      { user: 'device_dev-2', password: 'p:w' },
+      { env: {}, defaultDeviceId: 'x', agentVersion: '0', dataDir: '/nonexistent', readFile: () => ok('') },
+    );
+    assert.ok(prepared.ok);
+    const agent = prepared.value.create(new MemoryOutbox(), undefined);
+    const http = agent.platformHttp?.();
+    assert.equal(http?.baseUrl, 'https://t7.example.com');
+    assert.equal(Buffer.from(http?.authorization.replace('Basic ', '') ?? '', 'base64').toString(), 't7/device_dev-2:p:w');
+    await agent.stop();
+  });
+
   it('passes a settings error through', () => {
     const prepared = DIALECTS['cumulocity']!.prepare(
       {},

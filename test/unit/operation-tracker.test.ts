@@ -732,4 +732,13 @@ describe('OperationTracker', () => {
       assert.deepEqual(rec.log, ['R SUCCESSFUL']);
     });
   });
+
+  it('collects the log types its consumers offer, once each, for the 118 list', () => {
+    const { tracker } = setup('id');
+    const base = { completeOnRestart: false, timeoutSec: 60, deliver: () => undefined };
+    tracker.addConsumer({ ...base, fragments: ['c8y_LogfileRequest'], logTypes: ['syslog', 'nodered'] });
+    tracker.addConsumer({ ...base, fragments: ['c8y_Command'] });
+    tracker.addConsumer({ ...base, fragments: ['c8y_LogfileRequest'], logTypes: ['nodered', 'agent'] });
+    assert.deepEqual(tracker.supportedLogTypes(), ['syslog', 'nodered', 'agent']);
+  });
 });
