@@ -190,7 +190,16 @@ export class OperationTracker {
     const timeoutMs = (consumer.completeOnRestart ? this.opts.restartTimeoutSec : consumer.timeoutSec) * 1000;
     const o: Open = { tracked, consumer, marker: consumer.completeOnRestart, timer: this.timer(key, timeoutMs) };
     this.open.set(key, o);
-    if (o.marker) this.saveMarker({ key, operation: op, since: tracked.receivedAt });
+    if (o.marker) {
+      try {
+        this.saveMarker({ key, operation: op, since: tracked.receivedAt });
+      } catch (err) {
+        // Without the marker the outcome could not be reported after the restart: refuse it now.
+        o.marker = false;
+        this.finish(o, 'FAILED', `cannot persist the operation before acting on it: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
     consumer.deliver(tracked);
   }
 

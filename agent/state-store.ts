@@ -9,10 +9,12 @@ import * as path from 'node:path';
 export function writeJsonAtomic(file: string, data: unknown): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Serialise first: a value that cannot be written must not leave a temp file behind.
+  const text = JSON.stringify(data);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, JSON.stringify(data));
+    fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -193,7 +193,7 @@ export function decodeJsonOperation(json: unknown): Inbound {
   const source = json['externalSource'];
   const deviceId = (isRecord(source) ? idText(source['externalId']) : undefined) ?? idText(json['deviceId']);
   if (deviceId === undefined) return { kind: 'ignored', reason: `operation ${id} without a device id` };
-  const keys = Object.keys(json).filter((k) => !OPERATION_METADATA_KEYS.has(k));
+  const keys = Object.keys(json).filter((k) => k !== '' && !OPERATION_METADATA_KEYS.has(k));
   const fragment = keys.find((k) => k.startsWith('c8y_')) ?? keys.find((k) => isRecord(json[k])) ?? keys[0];
   if (fragment === undefined) return { kind: 'ignored', reason: `operation ${id} without a fragment` };
   const operation: Operation = { id, fragment, deviceId, params: json[fragment] };
