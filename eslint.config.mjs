@@ -5,7 +5,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.demo/**', 'scripts/*.js', 'eslint.config.mjs'] },
+  // scripts/console/public: plain browser JavaScript of the demo console (no TS project for the DOM).
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.demo/**',
+      '.compat/**',
+      'test-output/**',
+      'scripts/*.js',
+      'scripts/console/public/**',
+      'eslint.config.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

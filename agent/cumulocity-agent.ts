@@ -1,13 +1,13 @@
-import { EventEmitter } from 'node:events';
 import * as c8y from '../dialects/cumulocity';
 import type { AlarmChange, DeviceEvent, Inbound, Measurement, Operation, OperationStatus, Outbound, Result } from '../dialects/types';
-import { DEFAULT_BACKOFF, TakeoverDetector, type BackoffOptions } from '../transport/backoff';
-import { Courier } from '../transport/courier';
-import { LANES, type Lane, type Outbox } from '../transport/outbox';
-import { MqttSession, type RefusalDecision, type SessionEnd, type SessionSettings, type TlsSettings } from '../transport/session';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../transport/backoff';
+import type { Outbox } from '../transport/outbox';
+import { MqttSession, type SessionSettings, type TlsSettings } from '../transport/session';
+import { softwareListLines } from './cumulocity-software';
+import { MqttAgent } from './mqtt-agent';
 import { OperationTracker, type OperationConsumer } from './operations';
-import type { AgentState, AgentStatus, PlatformAgent } from './platform';
 import { DeviceState } from './state-store';
+import type { SoftwareItem } from './platform';
 
 export type AuthConfig =
   { mode: 'basic'; user: string; password: string } | { mode: 'bootstrap'; user: string; password: string } | { mode: 'cert' };
@@ -40,44 +40,29 @@ export interface AgentConfig {
   httpUrl?: string | undefined;
 }
 
-const ALL_LANES: readonly Lane[] = LANES;
-const SESSION_ONLY: readonly Lane[] = ['session'];
 /** Devices whose stale EXECUTING operations were already failed in this process (cumulocity.md §5 step 6). */
 const cleanedUp = new Set<string>();
 
 /**
  * A Cumulocity device agent over one MQTT session: bootstrap, the session start sequence of
  * cumulocity.md §5, operation dispatch and status reporting, all publishes through the outbox.
+ * The session life cycle and status are MqttAgent's.
  *
  * Events: `status` (AgentStatus), `platform-error` ({code, template, text}), `warning` (string).
  */
-export class CumulocityAgent extends EventEmitter implements PlatformAgent {
-  private session: MqttSession | undefined;
-  private readonly courier: Courier;
+export class CumulocityAgent extends MqttAgent {
   readonly tracker: OperationTracker;
   private readonly state: DeviceState;
-  private readonly takeover = new TakeoverDetector();
-  private status: AgentStatus = { state: 'connecting', queued: 0, dropped: 0 };
-  private generation = 0;
-  private refused5 = 0;
   private bootstrapTimer: NodeJS.Timeout | undefined;
   private bootstrapDeadline = 0;
-  private queueTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private sessionReady = false;
-  private unreportedDrops = 0;
   readonly platformErrors: string[] = [];
 
   constructor(
     private readonly cfg: AgentConfig,
-    private readonly outbox: Outbox,
+    outbox: Outbox,
   ) {
-    super();
+    super(outbox, c8y.BATCH_RULE, cfg.badCredentialsRetrySec);
     this.state = new DeviceState(cfg.dataDir, cfg.host, cfg.deviceId);
-    this.courier = new Courier(outbox, c8y.BATCH_RULE);
-    this.courier.on('rejected', (records: { payload: string }[], err: Error) =>
-      this.emit('warning', `broker refused ${records.length} record(s): ${err.message}`),
-    );
     this.tracker = new OperationTracker(
       {
         mode: cfg.operationMode,
@@ -87,14 +72,6 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
       },
       (op, status, reason, result) => this.sendStatus(op, status, reason, result),
     );
-    outbox.on('change', this.onOutboxChange);
-    outbox.on('warning', this.onOutboxWarning);
-    outbox.on('dropped', this.onOutboxDropped);
-  }
-
-  /** Current status, for nodes that register late. */
-  get currentStatus(): AgentStatus {
-    return this.status;
   }
 
   start(): void {
@@ -104,12 +81,6 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
       return;
     }
     this.startSession(this.sessionSettings(stored));
-  }
-
-  /** Queues an encoded record. Resolves once it is in the outbox; rejects with the encoder's reason. */
-  async send(rec: Result<Outbound>): Promise<void> {
-    if (!rec.ok) throw new Error(rec.error);
-    await this.outbox.put(rec.value, rec.value.priority === 'control' ? 'control' : 'telemetry');
   }
 
   sendMeasurement(m: Measurement): Promise<void> {
@@ -147,22 +118,29 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     return this.tracker.report(key, status, reason, result);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /** See PlatformAgent.deferOperation: the software-update node reports after its journal settles. */
+  deferOperation(key: string, timeoutSec: number): string | undefined {
+    return this.tracker.defer(key, timeoutSec);
+  }
+
+  /** `116`, or `140` + `141` batches (cumulocity.md §9), queued in order before the caller's SUCCESSFUL. */
+  async sendSoftwareList(items: readonly SoftwareItem[], mode: 'legacy' | 'advanced'): Promise<void> {
+    const lines = softwareListLines(items, mode);
+    if (!lines.ok) throw new Error(lines.error);
+    for (const l of lines.value) await this.outbox.put(l, 'control');
+  }
+
+  sendSoftwareTypes(types: readonly string[]): Promise<void> {
+    return this.send(c8y.encodeLine(['143', ...types], 'control'));
+  }
+
+  sendFirmware(fw: SoftwareItem): Promise<void> {
+    return this.send(c8y.encodeLine(['115', fw.name, fw.version, fw.url ?? ''], 'control'));
+  }
+
+  protected beforeStop(): void {
     this.clearBootstrap();
-    if (this.queueTimer) clearTimeout(this.queueTimer);
     this.tracker.close('Node-RED flow stopped or redeployed while the operation was running');
-    this.outbox.off('change', this.onOutboxChange);
-    this.outbox.off('warning', this.onOutboxWarning);
-    this.outbox.off('dropped', this.onOutboxDropped);
-    const s = this.session;
-    this.session = undefined;
-    // Give statuses queued just now (and any backlog) a moment to leave while still connected.
-    if (s?.isUp && this.sessionReady) await this.waitIdle(1000);
-    this.courier.dispose();
-    this.outbox.clearLane('session');
-    if (s) await s.stop();
-    this.setStatus({ state: 'stopped' });
   }
 
   // ---- sessions -------------------------------------------------------------------------------
@@ -188,71 +166,9 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     return s;
   }
 
-  private startSession(settings: SessionSettings): void {
-    this.setStatus({ state: 'connecting' });
-    const session = new MqttSession(settings, (code) => this.onRefused(code));
-    this.session = session;
-    session.on('up', () => this.onUp(session));
-    session.on('down', (end: SessionEnd) => this.onDown(session, end));
-    session.on('message', (topic: string, payload: Buffer) => this.onMessage(topic, payload));
-    session.on('state', (st: string) => {
-      if (st === 'connecting' && this.status.state === 'disconnected') this.setStatus({ state: 'connecting' });
-    });
-    session.start();
-  }
-
-  private onRefused(code: number): RefusalDecision {
-    if (code === 1 || code === 2) {
-      const detail = code === 1 ? 'protocol version refused' : 'client id refused';
-      this.setStatus({ state: 'config-error', detail });
-      return { kind: 'stop' };
-    }
-    if (code === 4) {
-      this.setStatus({ state: 'bad-credentials' });
-      const s = this.cfg.badCredentialsRetrySec;
-      return s > 0 ? { kind: 'wait', ms: s * 1000 } : { kind: 'stop' };
-    }
-    if (code === 5) {
-      this.refused5 += 1;
-      if (this.refused5 >= 5) this.setStatus({ state: 'not-authorized' });
-      // Cumulocity also answers 5 when overloaded: never retry faster than half the ceiling.
-      return { kind: 'backoff', floor: 0.5 };
-    }
-    return { kind: 'backoff' };
-  }
-
-  private onUp(session: MqttSession): void {
-    if (session !== this.session) return;
-    this.generation += 1;
-    const gen = this.generation;
-    this.refused5 = 0;
-    this.courier.attach((topic, payload) => session.publish(topic, payload), SESSION_ONLY);
-    this.runStartSequence(session, gen).catch((err: unknown) => {
-      if (gen !== this.generation || this.stopped) return;
-      this.emit('warning', `session start failed: ${err instanceof Error ? err.message : String(err)}`);
-      session.drop();
-    });
-  }
-
-  private onDown(session: MqttSession, end: SessionEnd): void {
-    if (session !== this.session && !this.stopped) return;
-    this.generation += 1;
-    this.sessionReady = false;
-    this.courier.detach();
-    this.outbox.clearLane('session');
-    if (this.stopped) return;
-    if (end.wasUp && this.takeover.sessionEnded(Date.now(), end.upForMs, end.localCause)) {
-      session.delayNext(300_000);
-      this.setStatus({ state: 'takeover' });
-      return;
-    }
-    const keep: AgentState[] = ['bad-credentials', 'not-authorized', 'config-error', 'takeover'];
-    if (!keep.includes(this.status.state)) this.setStatus({ state: 'disconnected' });
-  }
-
   /** cumulocity.md §5: the order of subscriptions and start-up lines after every CONNACK 0. */
-  private async runStartSequence(session: MqttSession, gen: number): Promise<void> {
-    const live = (): boolean => gen === this.generation && !this.stopped;
+  protected async runStartSequence(session: MqttSession, gen: number): Promise<void> {
+    const live = (): boolean => this.isLive(gen);
     await session.subscribe([c8y.ERRORS]);
     await this.sendSessionLine(c8y.encodeDeviceCreate(this.cfg.deviceName, this.cfg.deviceType));
     if (!live()) return;
@@ -280,59 +196,13 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     }
     await this.sendSessionLine(c8y.encodeGetPending());
     if (!live()) return;
-    this.sessionReady = true;
-    this.courier.setLanes(ALL_LANES);
-    this.setStatus({ state: 'connected' });
+    this.markReady();
     if (this.unreportedDrops > 0) {
       const text = `${this.unreportedDrops} telemetry records were dropped while offline: the outbox was full`;
       const ev = c8y.encodeEvent({ type: 'c8y_OutboxOverflow', text, time: new Date() });
       if (ev.ok) this.putControl({ ...ev.value, priority: 'control' });
       this.unreportedDrops = 0;
     }
-  }
-
-  private async subscribeWithRetry(session: MqttSession, topics: string[], live: () => boolean): Promise<void> {
-    let delay = 2000;
-    for (let attempt = 0; attempt < 7; attempt += 1) {
-      const granted = await session.subscribe(topics);
-      const refused = topics.filter((_, i) => granted[i] === 128);
-      if (refused.length === 0) return;
-      if (attempt === 6 || !live()) throw new Error(`subscription refused: ${refused.join(', ')}`);
-      this.emit('warning', `subscription refused, retrying in ${delay / 1000} s: ${refused.join(', ')}`);
-      await new Promise((r) => setTimeout(r, delay));
-      if (!live()) return;
-      topics = refused;
-      delay *= 2;
-    }
-  }
-
-  private async putSession(rec: Result<Outbound>): Promise<number> {
-    if (!rec.ok) throw new Error(rec.error);
-    return this.outbox.put(rec.value, 'session');
-  }
-
-  /** Queues a start-up line and waits for its PUBACK. */
-  private async sendSessionLine(rec: Result<Outbound>): Promise<void> {
-    const seq = await this.putSession(rec);
-    await new Promise<void>((resolve, reject) => {
-      const onAck = (): void => {
-        if (!this.outbox.isPending(seq)) {
-          cleanup();
-          resolve();
-        }
-      };
-      const onDown = (): void => {
-        cleanup();
-        reject(new Error('session ended during start-up'));
-      };
-      const cleanup = (): void => {
-        this.outbox.off('change', onAck);
-        this.session?.off('down', onDown);
-      };
-      this.outbox.on('change', onAck);
-      this.session?.once('down', onDown);
-      onAck();
-    });
   }
 
   private resendSupportedOperations(): void {
@@ -352,10 +222,11 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
    * certificate mode (which needs a JWT from s/uat — not implemented yet).
    */
   platformHttp(): { baseUrl: string; authorization: string } | undefined {
+    const a = this.cfg.auth;
     const creds =
-      this.cfg.auth.mode === 'basic'
-        ? { tenant: this.cfg.tenant, username: this.cfg.auth.user, password: this.cfg.auth.password }
-        : this.cfg.auth.mode === 'bootstrap'
+      a.mode === 'basic'
+        ? { tenant: this.cfg.tenant, username: a.user, password: a.password }
+        : a.mode === 'bootstrap'
           ? this.state.loadCredentials()
           : undefined;
     if (!creds) return undefined;
@@ -365,7 +236,7 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
 
   // ---- inbound --------------------------------------------------------------------------------
 
-  private onMessage(topic: string, payload: Buffer): void {
+  protected onMessage(topic: string, payload: Buffer): void {
     let inbound: Inbound[];
     try {
       inbound = c8y.decodeDownstream(topic, payload.toString('utf8'));
@@ -414,13 +285,6 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     this.putControl(rec.value);
   }
 
-  /** Queues a control record from an event handler: a refusal of the store becomes a warning. */
-  private putControl(rec: Outbound): void {
-    this.outbox
-      .put(rec, 'control')
-      .catch((err: unknown) => this.emit('warning', `could not queue ${rec.payload.slice(0, 40)}: ${String(err)}`));
-  }
-
   // ---- bootstrap (cumulocity.md §4.1) -----------------------------------------------------------
 
   private startBootstrap(): void {
@@ -436,7 +300,7 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     session.on('up', () => {
       if (session !== this.session) return;
       this.generation += 1;
-      this.courier.attach((topic, payload) => session.publish(topic, payload), SESSION_ONLY);
+      this.courier.attach((topic, payload) => session.publish(topic, payload), ['session']);
       session.subscribe([c8y.BOOTSTRAP_DOWN]).then(
         () => this.poll(session),
         () => session.drop(),
@@ -484,61 +348,5 @@ export class CumulocityAgent extends EventEmitter implements PlatformAgent {
     };
     if (old) old.stop().then(next, next);
     else next();
-  }
-
-  // ---- status ---------------------------------------------------------------------------------
-
-  private readonly onOutboxWarning = (err: Error): void => {
-    this.emit('warning', `outbox: ${err.message}`);
-  };
-
-  /** Telemetry dropped because the store was full: say so now, and tell the platform once connected. */
-  private readonly onOutboxDropped = (n: number): void => {
-    this.unreportedDrops += n;
-    this.emit('dropped', n, this.outbox.stats().dropped);
-    this.setStatus({});
-  };
-
-  private readonly onOutboxChange = (): void => {
-    if (this.status.state === 'connected' || this.queueTimer) return;
-    this.queueTimer = setTimeout(() => {
-      this.queueTimer = undefined;
-      this.setStatus({});
-    }, 1000);
-  };
-
-  private setStatus(change: Partial<AgentStatus>): void {
-    const st = this.outbox.stats();
-    const next: AgentStatus = {
-      ...this.status,
-      detail: undefined,
-      ...change,
-      queued: st.pending + st.inFlight,
-      dropped: st.dropped,
-    };
-    const same =
-      next.state === this.status.state &&
-      next.detail === this.status.detail &&
-      next.queued === this.status.queued &&
-      next.dropped === this.status.dropped;
-    this.status = next;
-    if (!same) this.emit('status', next);
-  }
-
-  private waitIdle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        const st = this.outbox.stats();
-        if (st.inFlight === 0 && st.pending === 0) done();
-      };
-      const done = (): void => {
-        clearTimeout(t);
-        this.outbox.off('change', check);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.outbox.on('change', check);
-      check();
-    });
   }
 }

@@ -30,6 +30,9 @@ interface Marker {
   key: string;
   operation: Operation;
   since: number;
+  /** The consumer reports the outcome itself, also after a restart (see `defer`); until `deadline`. */
+  deferred?: boolean;
+  deadline?: number;
 }
 
 interface Open {
@@ -37,6 +40,7 @@ interface Open {
   timer: NodeJS.Timeout | undefined;
   consumer: OperationConsumer;
   marker: boolean;
+  deferred?: boolean;
 }
 
 /** When this process started: a restart marker older than this means the restart happened. */
@@ -94,6 +98,11 @@ export class OperationTracker {
     return out;
   }
 
+  /** Whether some consumer would take an operation of this fragment (by name or by `*`). */
+  hasConsumerFor(fragment: string): boolean {
+    return this.consumerFor(fragment) !== undefined;
+  }
+
   /** Call after the operation topic was (re)subscribed: opens the static-mode duplicate window. */
   subscribed(): void {
     this.subscribedAt = this.now();
@@ -128,6 +137,25 @@ export class OperationTracker {
   }
 
   /**
+   * The consumer will report this operation's outcome itself, possibly in a later process (a
+   * software update that restarts Node-RED or is interrupted by a crash and recovered from its
+   * journal): persisted like a restart marker so no `507` fails it at the next session start, but
+   * never settled as SUCCESSFUL by a restart alone — reopened until reported, and FAILED when
+   * nothing is reported within `timeoutSec` from now. Returns an error text if the key is not open.
+   */
+  defer(key: string, timeoutSec: number): string | undefined {
+    const o = this.open.get(key);
+    if (!o) return `operation ${key} is not open (already reported, timed out or unknown)`;
+    if (o.timer) clearTimeout(o.timer);
+    const ms = Math.max(1, timeoutSec * 1000);
+    o.marker = true;
+    o.deferred = true;
+    o.timer = this.timer(key, ms);
+    this.saveMarker({ key, operation: o.tracked.operation, since: o.tracked.receivedAt, deferred: true, deadline: this.now() + ms });
+    return undefined;
+  }
+
+  /**
    * Start of a session in a new process (or after a redeploy): restart markers whose restart
    * happened become SUCCESSFUL, expired ones FAILED, the rest stay open. Returns the fragments
    * of every marker found, settled or not: the caller fails stale EXECUTING operations of the
@@ -137,6 +165,11 @@ export class OperationTracker {
     const markers = this.loadMarkers();
     const keep: string[] = [];
     for (const m of markers) {
+      if (m.deferred) {
+        keep.push(m.operation.fragment);
+        this.reopenDeferred(m);
+        continue;
+      }
       if (this.open.has(m.key)) {
         keep.push(m.operation.fragment);
         continue;
@@ -162,6 +195,23 @@ export class OperationTracker {
       }
     }
     return keep;
+  }
+
+  /** A deferred operation after a restart or redeploy: open again for its consumer's report, or FAILED when overdue. */
+  private reopenDeferred(m: Marker): void {
+    if (this.open.has(m.key)) return;
+    const deadline = m.deadline ?? m.since;
+    const consumer = this.consumerFor(m.operation.fragment);
+    const remaining = deadline - this.now();
+    if (remaining <= 0 || !consumer) {
+      const why = consumer ? `no outcome reported within ${Math.round((deadline - m.since) / 1000)} s` : 'nothing handles it any more';
+      this.sink(m.operation, 'FAILED', why);
+      this.dropMarker(m.key);
+      return;
+    }
+    const tracked = { key: m.key, operation: m.operation, receivedAt: m.since };
+    const timer = this.timer(m.key, remaining, deadline - m.since);
+    this.open.set(m.key, { tracked, consumer, marker: true, deferred: true, timer });
   }
 
   /** Redeploy or shutdown: every open operation that does not complete by a restart is FAILED. */
@@ -209,7 +259,7 @@ export class OperationTracker {
     const t = setTimeout(() => {
       const o = this.open.get(key);
       if (!o) return;
-      const what = o.marker ? 'no restart' : 'no status reported by the flow';
+      const what = o.deferred ? 'no outcome reported' : o.marker ? 'no restart' : 'no status reported by the flow';
       this.finish(o, 'FAILED', `${what} within ${Math.round(limitMs / 1000)} s`);
     }, ms);
     t.unref();
@@ -268,7 +318,8 @@ export class OperationTracker {
         m !== null &&
         typeof (m as Marker).key === 'string' &&
         typeof (m as Marker).since === 'number' &&
-        isOperation((m as Marker).operation),
+        isOperation((m as Marker).operation) &&
+        ((m as Marker).deferred === undefined || typeof (m as Marker).deadline === 'number'),
     );
   }
 

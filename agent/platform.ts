@@ -27,6 +27,11 @@ export interface AgentStatus {
   queued: number;
   /** Telemetry records dropped because the outbox was full (since the store was created). */
   dropped: number;
+  /**
+   * The last command from the platform was refused as bad input (malformed, unknown, wrong
+   * arguments): shown red under the nodes while connected, cleared by the next good command.
+   */
+  alert?: string | undefined;
 }
 
 /**
@@ -53,4 +58,28 @@ export interface PlatformAgent extends EventEmitter {
   platformHttp?(): { baseUrl: string; authorization: string } | undefined;
   /** The flow's outcome for an operation; returns an error text if it cannot be applied. */
   report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined;
+  /**
+   * The consumer reports this operation's outcome itself, possibly after Node-RED restarted
+   * (software updates): kept on disk, reopened in the next process instead of being failed as
+   * stale, FAILED if nothing is reported within `timeoutSec`. Returns an error text if not open.
+   */
+  deferOperation?(key: string, timeoutSec: number): string | undefined;
+  /**
+   * The installed software, sent before a software update's SUCCESSFUL. Cumulocity: `legacy` is
+   * one `116` (fails when the list does not fit one record), `advanced` is `140` with the first
+   * items and `141` batches for the rest (cumulocity.md §9).
+   */
+  sendSoftwareList?(items: readonly SoftwareItem[], mode: 'legacy' | 'advanced'): Promise<void>;
+  /** The software types this device can install (Cumulocity `143`). */
+  sendSoftwareTypes?(types: readonly string[]): Promise<void>;
+  /** The installed firmware (Cumulocity `115`), sent before a firmware update's SUCCESSFUL. */
+  sendFirmware?(fw: SoftwareItem): Promise<void>;
+}
+
+/** One entry of the installed-software list. */
+export interface SoftwareItem {
+  name: string;
+  version: string;
+  type?: string | undefined;
+  url?: string | undefined;
 }

@@ -27,6 +27,8 @@ export type Translate = (key: string, subs?: Record<string, string | number>) =>
 export function statusFor(st: AgentStatus, t: Translate): NodeStatus {
   switch (st.state) {
     case 'connected':
+      // A refused platform command (issue 8 "bad input"): red until the next good one.
+      if (st.alert) return { fill: 'red', shape: 'dot', text: t('connection.status.bad-command') };
       return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
     case 'connecting':
       return st.queued > 0 ? queued(st, t) : { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };

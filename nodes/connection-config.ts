@@ -55,6 +55,8 @@ export interface ConfigContext {
   dataDir: string;
   /** Reads a PEM file named in the settings. */
   readFile: (file: string) => Result<string>;
+  /** Where /proc, /sys and /dev are (`deviceAgentHostRoot`, default `/`): device backends read under it. */
+  hostRoot?: string | undefined;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };

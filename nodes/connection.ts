@@ -11,6 +11,7 @@ import { MemoryOutbox, type Outbox } from '../transport/outbox';
 import { safeName } from '../agent/state-store';
 import { statusFor, type ConnectionNode } from './common';
 import type { ConnectionCredentials, ConnectionDef } from './connection-config';
+import { registerConnectionTestEndpoint } from './connection-test-endpoint';
 import { dialectOf, type PreparedConnection } from './dialects';
 
 type Def = NodeDef & ConnectionDef;
@@ -69,6 +70,7 @@ interface Settings {
 }
 
 const init = (RED: NodeAPI): void => {
+  registerConnectionTestEndpoint(RED);
   function ConnectionNodeImpl(this: Self, def: Def): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -97,6 +99,7 @@ const init = (RED: NodeAPI): void => {
           hardware: { serial: identity.serial, model: identity.model, revision: identity.revision },
           agentVersion: VERSION,
           dataDir: settings.deviceAgentDataDir ?? path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'device-agent'),
+          hostRoot: settings.deviceAgentHostRoot ?? '/',
           readFile: (f) => {
             try {
               return ok(fs.readFileSync(f, 'utf8'));
@@ -174,6 +177,9 @@ const init = (RED: NodeAPI): void => {
       password: { type: 'password' },
       bootstrapUser: { type: 'text' },
       bootstrapPassword: { type: 'password' },
+      trinitySecret: { type: 'password' },
+      lpcUser: { type: 'text' },
+      lpcPassword: { type: 'password' },
     },
   });
 };

@@ -10,6 +10,8 @@ import { ok, type Result } from '../dialects/types';
 import type { BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
 import { parseConnectionConfig, type ConfigContext, type ConnectionCredentials, type ConnectionDef } from './connection-config';
+import { LIBPYIOTCLOUD_DIALECT } from './dialect-libpyiotcloud';
+import { TRINITY_DIALECT } from './dialect-trinity';
 
 /** A validated connection: the device it speaks for and how to make its agent. */
 export interface PreparedConnection {
@@ -40,6 +42,8 @@ export const DIALECTS: Readonly<Record<string, Dialect>> = {
       });
     },
   },
+  trinity: TRINITY_DIALECT,
+  libpyiotcloud: LIBPYIOTCLOUD_DIALECT,
 };
 
 /** The dialect a node names ("" = cumulocity, the first one). */

@@ -24,7 +24,7 @@ const init = (RED: NodeAPI): void => {
       const msg = m as StatusMsg;
       const fail = (key: string, subs?: Record<string, string>): void => {
         const text = RED._(key, subs);
-        node.status({ fill: 'red', shape: 'dot', text: shortReason(text) });
+        node.status({ fill: 'red', shape: 'dot', text: RED._('operation-status.status.error') });
         done(new Error(text));
       };
       const op = msg.operation;
@@ -54,7 +54,7 @@ const init = (RED: NodeAPI): void => {
       node.status({
         fill: s.value.status === 'FAILED' ? 'yellow' : 'green',
         shape: 'dot',
-        text: shortReason(`${String(op.fragment)} ${s.value.status.toLowerCase()}`),
+        text: shortReason(RED._(`operation-status.status.${s.value.status}`, { fragment: String(op.fragment) })),
       });
       send(msg);
       done();

@@ -17,7 +17,8 @@ export function evaluate(RED: NodeAPI, node: Node, value: string, type: string, 
 /**
  * Looks up the connection, registers for its status and handles input: `queue` builds and
  * queues the record for the message's time (msg.timestamp, else now); bad input — a refused
- * Result or a rejection — ends in done(err) and a red status with a short reason, and the
+ * Result or a rejection — ends in done(err) with the reason (for Catch nodes and the debug
+ * sidebar) and a red status in the runtime's language (`<ns>.status.bad-input`), and the
  * message is passed on only once its record is in the outbox.
  */
 export function setupPublisher(
@@ -49,7 +50,7 @@ export function setupPublisher(
       (r) => {
         if (!r.ok) {
           showingError = true;
-          node.status({ fill: 'red', shape: 'dot', text: shortReason(r.error) });
+          node.status({ fill: 'red', shape: 'dot', text: RED._(`${ns}.status.bad-input`) });
           done(new Error(RED._(`${ns}.errors.bad-input`, { reason: r.error })));
           return;
         }
@@ -63,7 +64,7 @@ export function setupPublisher(
       (err: unknown) => {
         showingError = true;
         const e = asError(err);
-        node.status({ fill: 'red', shape: 'dot', text: shortReason(e.message) });
+        node.status({ fill: 'red', shape: 'dot', text: RED._(`${ns}.status.bad-input`) });
         done(new Error(RED._(`${ns}.errors.bad-input`, { reason: e.message }), { cause: e }));
       },
     );

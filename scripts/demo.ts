@@ -2,14 +2,16 @@
  * `npm start`: Node-RED with this package and examples/cumulocity-basic.json, connected to the
  * Cumulocity simulator on an embedded broker. Everything listens on 127.0.0.1 only.
  *
- * Environment: PORT (editor port, default 1880), DEMO_DIR (user directory, default .demo),
- * DEMO_SUMMARY_MS (how often the platform side prints what it received, default 15000).
+ * Environment: PORT (editor port, default 1880), CONSOLE_PORT (the simulated platform's console,
+ * default PORT + 1), DEMO_DIR (user directory, default .demo), DEMO_SUMMARY_MS (how often the
+ * platform side prints what it received, default 15000).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CumulocitySimulator } from '../test/sim/simulator';
+import { startConsole } from './console/server';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DEVICE = 'demo-device';
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
   const password = randomBytes(12).toString('base64url');
   sim.addDeviceUser(DEVICE, password);
   log(`simulated Cumulocity tenant ${sim.tenant} on ${sim.url()} (device ${DEVICE})`);
+  const platformConsole = await startConsole(sim, { port: Number(process.env['CONSOLE_PORT'] ?? editorPort + 1) });
   prepareUserDir(dir, editorPort);
 
   const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     },
   });
   log(`Node-RED editor: http://127.0.0.1:${editorPort}/  (Ctrl-C stops everything)`);
+  log(`platform console: ${platformConsole.url}`);
 
   let connectedOnce = false;
   const onChange = (): void => {
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => child.kill('SIGKILL'), 5000);
     child.once('exit', () => {
       clearTimeout(force);
+      void platformConsole.close();
       sim.stop().then(
         () => process.exit(code),
         () => process.exit(code),
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
       log(`Node-RED exited with code ${code ?? 'null'}`);
       stopping = true;
       clearInterval(timer);
+      void platformConsole.close();
       void sim.stop().then(() => process.exit(code ?? 1));
     }
   });

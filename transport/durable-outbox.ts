@@ -96,23 +96,16 @@ export class DurableOutbox extends EventEmitter implements Outbox {
    */
   put(record: Outbound, lane: Lane = record.priority): Promise<number> {
     if (this.closed) return Promise.reject(new Error('outbox is closed'));
-    const base = {
-      seq: 0,
-      topic: record.topic,
-      payload: record.payload,
-      lane,
-      batchable: record.batchable,
-      bytes: Buffer.byteLength(record.payload, 'utf8'),
-    };
+    const bytes = Buffer.byteLength(record.payload, 'utf8');
     if (lane === 'session') {
-      base.seq = ++this.seq;
-      this.session.push({ ...base, idx: -1 });
-      this.sessionLive.add(base.seq);
+      const rec = makeRec(++this.seq, record.topic, record.payload, lane, record.batchable, bytes, -1);
+      this.session.push(rec);
+      this.sessionLive.add(rec.seq);
       this.emit('change');
-      return Promise.resolve(base.seq);
+      return Promise.resolve(rec.seq);
     }
     const st = this.lanes[lane];
-    const rec: Rec = { ...base, idx: st.log.allocate() };
+    const rec = makeRec(0, record.topic, record.payload, lane, record.batchable, bytes, st.log.allocate());
     st.toWrite.push(rec);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve: () => resolve(rec.seq), reject });
@@ -148,7 +141,9 @@ export class DurableOutbox extends EventEmitter implements Outbox {
       const r = this.inFlight.get(s);
       if (!r) continue;
       this.inFlight.delete(s);
-      byLane.set(r.lane, [...(byLane.get(r.lane) ?? []), r]);
+      const list = byLane.get(r.lane);
+      if (list) list.push(r);
+      else byLane.set(r.lane, [r]);
     }
     for (const [lane, list] of byLane) {
       (lane === 'session' ? this.session : this.lanes[lane].window).unshiftSorted(list, (r) => r.seq);
@@ -271,7 +266,7 @@ export class DurableOutbox extends EventEmitter implements Outbox {
     if (st.log.caughtUp) return;
     for (const r of st.log.read(WINDOW - st.window.length)) {
       this.seq += 1;
-      st.window.push({ ...r, seq: this.seq, lane, bytes: Buffer.byteLength(r.payload, 'utf8') });
+      st.window.push(makeRec(this.seq, r.topic, r.payload, lane, r.batchable, Buffer.byteLength(r.payload, 'utf8'), r.idx));
     }
   }
 
@@ -340,6 +335,15 @@ export class DurableOutbox extends EventEmitter implements Outbox {
       return empty;
     }
   }
+}
+
+/**
+ * A record in memory, built as a literal: on the hot path (every put, every record read back)
+ * an object spread (`{ ...base, idx }`) cost about 2–4 µs per record in V8 11 (Node 20), a
+ * literal about 0.1 µs (issue 12 profile).
+ */
+function makeRec(seq: number, topic: string, payload: string, lane: Lane, batchable: boolean, bytes: number, idx: number): Rec {
+  return { seq, topic, payload, lane, batchable, bytes, idx };
 }
 
 function toStored(r: Rec, at: number): StoredRecord {

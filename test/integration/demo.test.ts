@@ -26,9 +26,10 @@ describe('npm start demo', { timeout: 90_000 }, () => {
   it('serves the editor on loopback and completes the platform round trips', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'da-demo-'));
     const port = await freePort();
+    const consolePort = await freePort();
     const script = path.join(__dirname, '..', '..', 'scripts', 'demo.js');
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, PORT: String(port), DEMO_DIR: dir, DEMO_SUMMARY_MS: '500' },
+      env: { ...process.env, PORT: String(port), CONSOLE_PORT: String(consolePort), DEMO_DIR: dir, DEMO_SUMMARY_MS: '500' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -43,6 +44,9 @@ describe('npm start demo', { timeout: 90_000 }, () => {
       assert.ok((counts.at(-1) ?? 0) >= 2, `measurements: ${counts.join(',')}`);
       assert.match(out, new RegExp(`Server now running at http://127\\.0\\.0\\.1:${port}/`));
       assert.equal(await get(port, '/'), 200);
+      // The simulated platform's console (tested in a browser in test/editor/console.test.ts).
+      assert.match(out, new RegExp(`platform console: http://127\\.0\\.0\\.1:${consolePort}/`));
+      assert.equal(await get(consolePort, '/api/state'), 200);
       assert.doesNotMatch(out, /\[error\]/);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -132,6 +132,14 @@ export class CumulocitySimulator extends EventEmitter {
     this.users.set(`device_${deviceId}`, password);
   }
 
+  /** `<tenant>/<user>` + password against the device users, as the HTTP side checks Basic auth (platform-http.ts). */
+  checkDeviceUser(username: string, password: string): boolean {
+    const slash = username.indexOf('/');
+    if (slash < 0 || username.slice(0, slash) !== this.tenant) return false;
+    const expected = this.users.get(username.slice(slash + 1));
+    return expected !== undefined && expected === password;
+  }
+
   /** No argument: trust any CA-verified certificate (the default). With an id: only listed CNs. */
   addCertTrust(deviceIdCN?: string): void {
     if (deviceIdCN === undefined) this.broker.certAllow = undefined;

@@ -12,6 +12,8 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 
 export interface RedProcess {
   dir: string;
+  /** The editor and admin API port (settings.uiPort). */
+  port: number;
   /** Everything the current process printed. */
   log(): string;
   start(env?: Record<string, string>): void;
@@ -29,7 +31,10 @@ export async function redProcess(flows: object[], settings: Record<string, unkno
   const all = { uiHost: '127.0.0.1', uiPort: port, flowFile: 'flows.json', ...settings };
   fs.writeFileSync(path.join(dir, 'settings.js'), `module.exports = ${JSON.stringify(all)};\n`);
   fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flows));
-  const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
+  // scripts/compat.js points the browser and compat tests at another Node-RED (and Node.js).
+  const other = process.env['DA_COMPAT_RED'];
+  const redJs = other ? path.join(other, 'red.js') : require.resolve('node-red/red.js', { paths: [ROOT] });
+  const nodeBin = process.env['DA_COMPAT_NODE'] || process.execPath;
   let child: ChildProcess | undefined;
   let out = '';
   const kill = async (): Promise<void> => {
@@ -42,10 +47,11 @@ export async function redProcess(flows: object[], settings: Record<string, unkno
   };
   return {
     dir,
+    port: typeof all.uiPort === 'number' ? all.uiPort : port,
     log: () => out,
     start: (env = {}) => {
       out = '';
-      child = spawn(process.execPath, [redJs, '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
+      child = spawn(nodeBin, [redJs, '--userDir', dir, '--settings', path.join(dir, 'settings.js')], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
