@@ -165,6 +165,9 @@ export abstract class MqttAgent extends EventEmitter implements PlatformAgent {
     this.courier.detach();
     this.outbox.clearLane('session');
     if (this.stopped) return;
+    // A failed attempt in between means the broker was away (restart, outage), not that another
+    // client took our id over: a takeover loop reconnects at once every time.
+    if (!end.wasUp) this.takeover.clear();
     if (end.wasUp && this.takeover.sessionEnded(Date.now(), end.upForMs, end.localCause)) {
       session.delayNext(300_000);
       this.setStatus({ state: 'takeover' });

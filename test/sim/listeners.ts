@@ -44,6 +44,7 @@ export class Listeners {
   constructor(handle: (socket: net.Socket) => void, tlsOptions?: TlsOptions) {
     // Raw sockets are tracked from 'connection' so that even a TLS handshake in progress is cut.
     const track = (socket: net.Socket): void => {
+      socket.setNoDelay(true); // a real platform answers without Nagle delays
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     };
