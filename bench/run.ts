@@ -20,10 +20,11 @@ import { outbox } from './lines/outbox';
 import { remoteAccess } from './lines/remote-access';
 import { roundtrip } from './lines/roundtrip';
 import { startup } from './lines/startup';
+import { systemInfo } from './lines/system-info';
 import { throughput } from './lines/throughput';
 
 type Line = (ctx: BenchContext) => Promise<Row[]>;
-/** Lines in issue order; 8 and 11 are the figures of later issues (issue 12, item 6). */
+/** Lines in issue order; 8, 11 and S (system information, issue 5) are the figures of later issues (issue 12, item 6). */
 const LINES: Record<string, Line> = {
   '1': throughput,
   '2': outbox,
@@ -32,6 +33,7 @@ const LINES: Record<string, Line> = {
   '5': startup,
   '8': libpyiotcloud,
   '11': remoteAccess,
+  S: systemInfo,
 };
 
 async function main(): Promise<void> {
