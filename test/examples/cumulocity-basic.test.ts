@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-basic.json');
 const DEV = 'example-pi';
@@ -17,13 +18,12 @@ const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_I
 describe('example cumulocity-basic.json', { timeout: 60_000 }, () => {
   let sim: CumulocitySimulator;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
       C8Y_PROTOCOL: 'mqtt',
@@ -44,10 +44,7 @@ describe('example cumulocity-basic.json', { timeout: 60_000 }, () => {
     await helper.stopServer();
     await sim.stop();
     cleanup();
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   it('carries no secret in the flow file', () => {

@@ -11,6 +11,7 @@ import { SimPlatformHttp } from '../sim/platform-http';
 import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-log-upload.json');
 const DEV = 'example-logs';
@@ -22,14 +23,13 @@ describe('example cumulocity-log-upload.json', { timeout: 60_000 }, () => {
   let web: SimPlatformHttp;
   let dir: string;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
     web = await SimPlatformHttp.start(sim);
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
       C8Y_PROTOCOL: 'mqtt',
@@ -56,10 +56,7 @@ describe('example cumulocity-log-upload.json', { timeout: 60_000 }, () => {
     await sim.stop();
     cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   it('carries no secret in the flow file', () => {

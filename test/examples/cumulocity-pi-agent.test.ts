@@ -16,6 +16,7 @@ import { demoHost, writeFakeHost } from '../../devices/system-info/synthetic';
 import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 import { until } from '../unit/devices/fake-sense-hat';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-pi-agent.json');
@@ -28,13 +29,12 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
   let hat: SyntheticSenseHat;
   let root: string;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
       C8Y_PROTOCOL: 'mqtt',
@@ -66,10 +66,7 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
     await sim.stop();
     cleanup();
     fs.rmSync(root, { recursive: true, force: true });
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   const op = (id: string): ReturnType<CumulocitySimulator['operation']> => sim.operation(id);

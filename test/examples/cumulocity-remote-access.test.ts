@@ -11,6 +11,7 @@ import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, statusMatching, useSettings } from '../support/red';
 import { closedSocket, connect, echoServer, roundTrip, type EchoServer } from '../support/tunnel';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-remote-access.json');
 const DEV = 'example-remote';
@@ -22,7 +23,7 @@ describe('example cumulocity-remote-access.json', { timeout: 60_000 }, () => {
   let web: SimPlatformHttp;
   let echo: EchoServer;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => helper.startServer());
   after(async () => helper.stopServer());
@@ -31,8 +32,7 @@ describe('example cumulocity-remote-access.json', { timeout: 60_000 }, () => {
     sim.addDeviceUser(DEV, 'example-pw');
     web = await SimPlatformHttp.start(sim);
     echo = await echoServer();
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
       C8Y_PROTOCOL: 'mqtt',
@@ -50,10 +50,7 @@ describe('example cumulocity-remote-access.json', { timeout: 60_000 }, () => {
     await echo.close();
     await sim.stop();
     cleanup();
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   function flow(allow?: string): Record<string, unknown>[] {

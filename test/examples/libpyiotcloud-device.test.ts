@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, nextMessage, statusMatching, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'libpyiotcloud-device.json');
 const ENV = [
@@ -32,15 +33,11 @@ function percentile(sorted: number[], p: number): number {
 describe('example libpyiotcloud-device.json', { timeout: 90_000 }, () => {
   let sim: LibpyiotcloudSimulator;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await LibpyiotcloudSimulator.start();
-    for (const k of ENV) {
-      saved[k] = process.env[k];
-      delete process.env[k];
-    }
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       LIBPYIOTCLOUD_URL: `mqtt://127.0.0.1:${sim.port}`,
       LIBPYIOTCLOUD_DEVICE_ID: sim.deviceId,
       LIBPYIOTCLOUD_USER: 'guest',
@@ -58,10 +55,7 @@ describe('example libpyiotcloud-device.json', { timeout: 90_000 }, () => {
     await helper.stopServer();
     await sim.stop();
     cleanup();
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   it('carries no secret in the flow file', () => {

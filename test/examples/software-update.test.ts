@@ -14,6 +14,7 @@ import { tgz } from '../support/archives';
 import { CORE_NODES } from '../support/core-nodes';
 import { fileServer, type FileServer } from '../support/file-server';
 import { ALL_NODES, helper, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'software-update.json');
 const DEV = 'example-sw';
@@ -24,7 +25,7 @@ describe('example software-update.json', { timeout: 60_000 }, () => {
   let srv: FileServer;
   let settings: { dataDir: string; cleanup: () => void };
   let userDir: string;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await CumulocitySimulator.start();
@@ -33,8 +34,7 @@ describe('example software-update.json', { timeout: 60_000 }, () => {
     srv.set('/hello-1.0.tgz', { body: tgz([{ name: 'hello.sh', data: 'echo hello\n', mode: 0o755 }]) });
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'da-sw-example-'));
     settings = useSettings({ userDir, deviceAgentSoftwareUpdate: { minFreeBytes: 0 } });
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
       C8Y_PROTOCOL: 'mqtt',
@@ -56,10 +56,7 @@ describe('example software-update.json', { timeout: 60_000 }, () => {
     await srv.close();
     settings.cleanup();
     fs.rmSync(userDir, { recursive: true, force: true });
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   it('carries no secret and declares the software operations and types', async () => {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { TrinitySimulator } from '../sim-trinity/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, statusMatching, useSettings } from '../support/red';
+import { setEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'trinity-agent.json');
 const ENV = ['TRINITY_HOST', 'TRINITY_PORT', 'TRINITY_PROTOCOL', 'TRINITY_CID', 'TRINITY_HID', 'TRINITY_PID', 'TRINITY_SECRET'];
@@ -18,12 +19,11 @@ const S = '000000000000000';
 describe('example trinity-agent.json', { timeout: 60_000 }, () => {
   let sim: TrinitySimulator;
   let cleanup: () => void;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     sim = await TrinitySimulator.start();
-    for (const k of ENV) saved[k] = process.env[k];
-    Object.assign(process.env, {
+    restoreEnv = setEnv(ENV, {
       TRINITY_HOST: '127.0.0.1',
       TRINITY_PORT: String(sim.port),
       TRINITY_PROTOCOL: 'mqtt',
@@ -44,10 +44,7 @@ describe('example trinity-agent.json', { timeout: 60_000 }, () => {
     await helper.stopServer();
     await sim.stop();
     cleanup();
-    for (const k of ENV) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    restoreEnv();
   });
 
   it('carries no secret in the flow file', () => {
