@@ -3,7 +3,6 @@ import type { AlarmChange, DeviceEvent, Inbound, Measurement, Operation, Operati
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
 import { MqttSession, type SessionSettings, type TlsSettings } from '../transport/session';
-import { softwareListLines } from './cumulocity-software';
 import { MqttAgent } from './mqtt-agent';
 import { OperationTracker, type OperationConsumer } from './operations';
 import { DeviceState } from './state-store';
@@ -125,17 +124,17 @@ export class CumulocityAgent extends MqttAgent {
 
   /** `116`, or `140` + `141` batches (cumulocity.md §9), queued in order before the caller's SUCCESSFUL. */
   async sendSoftwareList(items: readonly SoftwareItem[], mode: 'legacy' | 'advanced'): Promise<void> {
-    const lines = softwareListLines(items, mode);
+    const lines = c8y.softwareListLines(items, mode);
     if (!lines.ok) throw new Error(lines.error);
     for (const l of lines.value) await this.outbox.put(l, 'control');
   }
 
   sendSoftwareTypes(types: readonly string[]): Promise<void> {
-    return this.send(c8y.encodeLine(['143', ...types], 'control'));
+    return this.send(c8y.encodeSoftwareTypes(types));
   }
 
   sendFirmware(fw: SoftwareItem): Promise<void> {
-    return this.send(c8y.encodeLine(['115', fw.name, fw.version, fw.url ?? ''], 'control'));
+    return this.send(c8y.encodeFirmware(fw));
   }
 
   protected beforeStop(): void {

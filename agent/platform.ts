@@ -5,7 +5,8 @@
  * measurement, event, alarm and operation nodes work unchanged on every platform.
  */
 import type { EventEmitter } from 'node:events';
-import type { AlarmChange, DeviceEvent, Measurement, OperationStatus } from '../dialects/types';
+import type { AlarmChange, DeviceEvent, Measurement, OperationStatus, SoftwareItem } from '../dialects/types';
+export type { SoftwareItem } from '../dialects/types';
 import type { OperationConsumer } from './operations';
 
 export type AgentState =
@@ -74,12 +75,4 @@ export interface PlatformAgent extends EventEmitter {
   sendSoftwareTypes?(types: readonly string[]): Promise<void>;
   /** The installed firmware (Cumulocity `115`), sent before a firmware update's SUCCESSFUL. */
   sendFirmware?(fw: SoftwareItem): Promise<void>;
-}
-
-/** One entry of the installed-software list. */
-export interface SoftwareItem {
-  name: string;
-  version: string;
-  type?: string | undefined;
-  url?: string | undefined;
 }

@@ -108,3 +108,11 @@ export interface StatusReport {
   /** Result parameters for SUCCESSFUL (e.g. command output). */
   result?: string[] | undefined;
 }
+
+/** One entry of a device's installed-software list, or its firmware. */
+export interface SoftwareItem {
+  name: string;
+  version: string;
+  type?: string | undefined;
+  url?: string | undefined;
+}

@@ -4,3 +4,4 @@ export * from './encode';
 export * from './decode';
 export * from './operations';
 export * from './topics';
+export * from './software';

@@ -1,10 +1,12 @@
 /**
- * examples/cumulocity-pi-agent.json as shipped (only the reading intervals shortened), configured
- * by environment variables, against the simulator, with the simulated Sense HAT and a fake host
- * for the system measurements.
+ * examples/cumulocity-pi-agent.json as shipped (only the reading intervals shortened and plain
+ * http allowed for the simulator's software repository), configured by environment variables,
+ * against the simulator and its HTTP side, with the simulated Sense HAT, a fake host for the
+ * system measurements and a stand-in journalctl.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,19 +15,25 @@ import { currentSimulation } from '../../devices/sense-hat/hub';
 import type { SyntheticSenseHat } from '../../devices/sense-hat/synthetic';
 import { frameCount, stripFrame, textStrip } from '../../devices/sense-hat/text';
 import { demoHost, writeFakeHost } from '../../devices/system-info/synthetic';
+import { SimPlatformHttp } from '../sim/platform-http';
 import { CumulocitySimulator } from '../sim/simulator';
+import { zip } from '../support/archives';
 import { CORE_NODES } from '../support/core-nodes';
-import { ALL_NODES, helper, useSettings } from '../support/red';
+import { ALL_NODES, helper, helperUrl, useSettings } from '../support/red';
 import { setEnv } from '../support/env';
 import { until } from '../unit/devices/fake-sense-hat';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-pi-agent.json');
 const DEV = 'example-sense-pi';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD'];
-const OUR_NODES: unknown[] = ['sense-hat-in', 'sense-hat-out', 'joystick', 'system-info'].map((n) => require(`../../nodes/${n}`) as unknown);
+const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD', 'C8Y_HTTP_URL'];
+const OUR_NODES: unknown[] = ['sense-hat-in', 'sense-hat-out', 'joystick', 'system-info', 'software-update', 'log-upload', 'remote-access'].map(
+  (n) => require(`../../nodes/${n}`) as unknown,
+);
 
 describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
   let sim: CumulocitySimulator;
+  let web: SimPlatformHttp;
+  let userDir: string;
   let hat: SyntheticSenseHat;
   let root: string;
   let cleanup: () => void;
@@ -34,6 +42,7 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
   before(async () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
+    web = await SimPlatformHttp.start(sim);
     restoreEnv = setEnv(ENV, {
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
@@ -42,16 +51,29 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
       C8Y_DEVICE_ID: DEV,
       C8Y_USER: `device_${DEV}`,
       C8Y_PASSWORD: 'example-pw',
+      C8Y_HTTP_URL: web.url(),
     });
     // A host with /proc but no Sense HAT: the Sense HAT nodes fall back to the simulated board.
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'da-pi-host-'));
     await writeFakeHost(root, demoHost(0));
-    cleanup = useSettings({ deviceAgentHostRoot: root }).cleanup;
+    userDir = path.join(root, 'user-dir');
+    fs.mkdirSync(userDir);
+    const journalctl = path.join(root, 'journalctl');
+    fs.writeFileSync(journalctl, "#!/bin/sh\nprintf '2026-11-20T10:00:01+0000 pi node-red[9]: Started flows\\n2026-11-20T10:00:00+0000 pi systemd[1]: Starting\\n'\n", {
+      mode: 0o755,
+    });
+    cleanup = useSettings({
+      userDir,
+      deviceAgentHostRoot: root,
+      deviceAgentSoftwareUpdate: { minFreeBytes: 0 },
+      deviceAgentLogUpload: { journalctl },
+    }).cleanup;
     await helper.startServer();
     const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
     for (const n of flow) {
       if (n['type'] === 'device-agent-sense-hat-in') n['interval'] = '0.25';
       if (n['type'] === 'device-agent-system-info') n['interval'] = '1';
+      if (n['type'] === 'device-agent-software-update') n['allowHttp'] = true;
     }
     await helper.load([...CORE_NODES, ...ALL_NODES, ...OUR_NODES], flow, {});
     await until(async () => (await currentSimulation()) !== undefined, 'the simulated Sense HAT');
@@ -63,6 +85,7 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
   after(async () => {
     await helper.unload();
     await helper.stopServer();
+    await web.stop();
     await sim.stop();
     cleanup();
     fs.rmSync(root, { recursive: true, force: true });
@@ -77,11 +100,24 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
     const text = fs.readFileSync(FILE, 'utf8');
     assert.doesNotMatch(text, /"(password|credentials)"\s*:/);
     assert.match(text, /"credentialsFrom": "env"/);
+    const flow = JSON.parse(text) as Record<string, unknown>[];
+    assert.equal(flow.find((n) => n['type'] === 'device-agent-remote-access')?.['allow'], '', 'remote access ships off');
   });
 
-  it('declares restart, message and both configuration operations', async () => {
-    await sim.waitFor(() => (sim.devices.get(DEV)?.supportedOperations.length ?? 0) >= 4, 10_000, '114');
-    assert.deepEqual(sim.devices.get(DEV)?.supportedOperations.slice().sort(), ['c8y_Configuration', 'c8y_Message', 'c8y_Restart', 'c8y_SendConfiguration']);
+  it('declares its operations, software types and logs, but not remote access', async () => {
+    await sim.waitFor(() => (sim.devices.get(DEV)?.supportedOperations.length ?? 0) >= 7, 10_000, '114');
+    assert.deepEqual(sim.devices.get(DEV)?.supportedOperations.slice().sort(), [
+      'c8y_Configuration',
+      'c8y_Firmware',
+      'c8y_LogfileRequest',
+      'c8y_Message',
+      'c8y_Restart',
+      'c8y_SendConfiguration',
+      'c8y_SoftwareUpdate',
+    ]);
+    await sim.waitFor(() => (sim.devices.get(DEV)?.softwareTypes?.length ?? 0) > 0 && (sim.devices.get(DEV)?.logTypes?.length ?? 0) > 0, 10_000, '143 and 118');
+    assert.deepEqual(sim.devices.get(DEV)?.softwareTypes, ['archive', 'node-red-package']);
+    assert.deepEqual(sim.devices.get(DEV)?.logTypes, ['system', 'nodered']);
   });
 
   it('sends Sense HAT environment and motion measurements with units', async () => {
@@ -169,4 +205,82 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
     const id = sim.createOperation(DEV, 'c8y_Restart', {});
     await sim.waitFor(() => op(id)?.status === 'SUCCESSFUL', 10_000, 'restart SUCCESSFUL');
   });
+
+  it('installs an archive from the software repository (528) with the device credentials and reports the installed list', async () => {
+    const url = web.addRepositoryBinary('hello-1.0.zip', zip([{ name: 'hello.sh', data: 'echo hello from the platform\n', unixMode: 0o100755 }]));
+    const id = sim.createOperation(DEV, 'c8y_SoftwareUpdate', [{ name: 'hello', version: '1.0', url, action: 'install' }]);
+    await sim.waitFor(() => ['SUCCESSFUL', 'FAILED'].includes(op(id)?.status ?? ''), 20_000, 'final status');
+    assert.equal(op(id)?.status, 'SUCCESSFUL', op(id)?.failureReason);
+    assert.deepEqual(op(id)?.history, ['PENDING', 'EXECUTING', 'SUCCESSFUL']);
+    assert.deepEqual(sim.devices.get(DEV)?.software, [{ name: 'hello', version: '1.0', url }]);
+    assert.equal(fs.readFileSync(path.join(userDir, 'apps', 'hello', 'hello.sh'), 'utf8'), 'echo hello from the platform\n');
+    const path_ = new URL(url).pathname;
+    assert.deepEqual(
+      web.requests.filter((r) => r.path === path_).map((r) => r.status),
+      [200],
+      'downloaded once, authenticated as the device',
+    );
+  });
+
+  it('fails a software update whose file is not in the repository, keeping the installed list', async () => {
+    const id = sim.createOperation(DEV, 'c8y_SoftwareUpdate', [{ name: 'ghost', version: '2.0', url: `${web.url()}/inventory/binaries/424242`, action: 'install' }]);
+    await sim.waitFor(() => op(id)?.status === 'FAILED', 20_000, 'FAILED');
+    assert.match(op(id)?.failureReason ?? '', /404/);
+    assert.deepEqual(
+      sim.devices.get(DEV)?.software?.map((s) => s.name),
+      ['hello'],
+    );
+    assert.ok(!fs.existsSync(path.join(userDir, 'apps', 'ghost')));
+  });
+
+  it('uploads the Node-RED service log on request (522)', async () => {
+    const id = sim.createOperation(DEV, 'c8y_LogfileRequest', { logFile: 'nodered', searchText: 'flows', maximumLines: 100 });
+    await sim.waitFor(() => op(id)?.status === 'SUCCESSFUL', 10_000, 'SUCCESSFUL');
+    const ev = web.events.at(-1);
+    assert.ok(ev);
+    assert.deepEqual(op(id)?.result, [`${web.url()}/event/events/${ev.id}/binaries`]);
+    assert.equal(web.binaries.get(ev.id)?.content.toString('utf8'), '2026-11-20T10:00:01+0000 pi node-red[9]: Started flows\n');
+  });
+
+  it('does not offer remote access as shipped: a request for it is FAILED and opens nothing', async () => {
+    const id = sim.createOperation(DEV, 'c8y_RemoteAccessConnect', { hostname: '127.0.0.1', port: 1880, connectionKey: 'k-secret-1' });
+    await sim.waitFor(() => op(id)?.status === 'FAILED', 10_000, 'FAILED');
+    assert.match(op(id)?.failureReason ?? '', /not supported/);
+    assert.equal(web.tunnels.length, 0);
+  });
+
+  it('with the editor allowed as the comment says, tunnels to the Node-RED editor and audits it', async () => {
+    const editor = new URL(helperUrl());
+    const target = `127.0.0.1:${editor.port}`;
+    const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
+    for (const n of flow) if (n['type'] === 'device-agent-remote-access') n['allow'] = target;
+    await helper.unload();
+    await helper.load([...CORE_NODES, ...ALL_NODES, ...OUR_NODES], flow, {});
+    await sim.waitFor(() => sim.devices.get(DEV)?.supportedOperations.includes('c8y_RemoteAccessConnect') === true, 10_000, '114');
+    const direct = await httpGet(Number(editor.port), '/settings');
+    const ep = await web.remoteAccessEndpoint(DEV, '127.0.0.1', Number(editor.port));
+    try {
+      const tunnelled = await httpGet(ep.port, '/settings');
+      assert.equal(tunnelled.status, direct.status);
+      assert.equal(tunnelled.body, direct.body);
+      assert.ok(tunnelled.body.length > 0);
+    } finally {
+      await ep.close();
+    }
+    await sim.waitFor(() => sim.events.some((e) => e.type === 'c8y_RemoteAccessAudit' && /opened/.test(e.text)), 10_000, 'audit event');
+    assert.match(sim.events.find((e) => e.type === 'c8y_RemoteAccessAudit')?.text ?? '', new RegExp(`^tunnel #1 to 127\\.0\\.0\\.1:${editor.port} opened$`));
+  });
 });
+
+/** One HTTP GET on 127.0.0.1:port with a fresh connection: status and body. */
+function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}

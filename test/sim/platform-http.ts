@@ -1,6 +1,7 @@
 // The simulator's HTTP side (cumulocity.md §4.2 side-calls), beside the broker on 127.0.0.1:
-// identity lookup, events and event binaries (log upload, issue 11) and the remote-access
-// device WebSocket (remote-access.ts). Basic auth is checked against the simulator's device users.
+// identity lookup, events and event binaries (log upload, issue 11), the binaries of the software
+// repository (software update, issue 6) and the remote-access device WebSocket (remote-access.ts).
+// Basic auth is checked against the simulator's device users.
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +62,9 @@ export function parseMultipart(body: Buffer, contentType: string): Map<string, {
 export class SimPlatformHttp extends EventEmitter {
   readonly events: SimRestEvent[] = [];
   readonly binaries = new Map<string, SimBinary>();
+  /** Inventory binaries (software repository files, `GET /inventory/binaries/<id>`) by id. */
+  readonly repository = new Map<string, { name: string; contentType: string; content: Buffer }>();
+  private nextBinaryId = 90001;
   readonly requests: SimRequest[] = [];
   readonly remote: SimRemoteAccess;
   private readonly server: http.Server;
@@ -100,6 +104,16 @@ export class SimPlatformHttp extends EventEmitter {
   /** The base URL to give the connection node (`httpUrl`). */
   url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * A file in the tenant's software repository, as an operator uploads it in Device Management;
+   * returns the URL the platform puts into `528`/`515` operations.
+   */
+  addRepositoryBinary(name: string, content: Buffer, contentType = 'application/octet-stream'): string {
+    const id = String(this.nextBinaryId++);
+    this.repository.set(id, { name, contentType, content });
+    return `${this.url()}/inventory/binaries/${id}`;
   }
 
   /** Passthrough endpoint (what `c8y remoteaccess server` gives a user): see SimRemoteAccess. */
@@ -171,6 +185,7 @@ export class SimPlatformHttp extends EventEmitter {
   ): void {
     const identity = /^\/identity\/externalIds\/c8y_Serial\/([^/]+)$/.exec(path);
     const binary = /^\/event\/events\/([^/]+)\/binaries$/.exec(path);
+    const stored = /^\/inventory\/binaries\/([^/]+)$/.exec(path);
     if (method === 'GET' && identity?.[1]) {
       const externalId = decodeURIComponent(identity[1]);
       const d = this.sim.devices.get(externalId);
@@ -223,6 +238,10 @@ export class SimPlatformHttp extends EventEmitter {
       const b = this.binaries.get(decodeURIComponent(binary[1]));
       if (b) reply(200, b.content, b.contentType);
       else reply(404, { message: 'no binary' });
+    } else if (method === 'GET' && stored?.[1]) {
+      const f = this.repository.get(decodeURIComponent(stored[1]));
+      if (f) reply(200, f.content, f.contentType);
+      else reply(404, { error: 'inventory/Not Found', message: `Finding binary with id ${stored[1]} failed` });
     } else reply(404, { message: `no route ${method} ${path}` });
   }
 }

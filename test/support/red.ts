@@ -11,6 +11,11 @@ import type { TestNode } from 'node-red-node-test-helper';
 helper.init(require.resolve('node-red'));
 
 export { helper };
+
+/** The test Node-RED's HTTP address (the helper has it; its type definitions do not). */
+export function helperUrl(): string {
+  return (helper as unknown as { url(): string }).url();
+}
 export type { TestNode };
 
 /** Every node module of the package, in the order Node-RED would load them. */

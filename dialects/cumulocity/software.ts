@@ -1,12 +1,10 @@
 /**
- * The installed-software list as Cumulocity SmartREST lines (cumulocity.md §6.1 `116`, `140`,
- * `141`; §9: a list near the 16 KB record budget goes as `140` with the first 100 items, then
- * `141` batches). Pure. Belongs in dialects/cumulocity/encode.ts; kept here until that module
- * takes it, so the dialect stays untouched by the software-update work.
+ * Installed software and firmware as Cumulocity SmartREST lines (cumulocity.md §6.1 `115`, `116`,
+ * `140`, `141`, `143`; §9: a list near the 16 KB record budget goes as `140` with the first 100
+ * items, then `141` batches). Pure.
  */
-import * as c8y from '../dialects/cumulocity';
-import { fail, ok, type Outbound, type Result } from '../dialects/types';
-import type { SoftwareItem } from './platform';
+import { fail, ok, type Outbound, type Result, type SoftwareItem } from '../types';
+import { encodeLine } from './encode';
 
 /** Items per `140`/`141` record (cumulocity.md §9). */
 export const ITEMS_PER_RECORD = 100;
@@ -23,7 +21,7 @@ function advancedFields(i: SoftwareItem): string[] {
 export function softwareListLines(items: readonly SoftwareItem[], mode: 'legacy' | 'advanced'): Result<Outbound[]> {
   if (items.some((i) => i.name === '')) return fail('a software item needs a name');
   if (mode === 'legacy') {
-    const line = c8y.encodeLine(['116', ...items.flatMap((i) => [i.name, i.version, i.url ?? ''])], 'control');
+    const line = encodeLine(['116', ...items.flatMap((i) => [i.name, i.version, i.url ?? ''])], 'control');
     return line.ok ? ok([line.value]) : fail(`the software list does not fit one 116 record: ${line.error}`);
   }
   const out: Outbound[] = [];
@@ -38,10 +36,10 @@ export function softwareListLines(items: readonly SoftwareItem[], mode: 'legacy'
   };
   for (const item of items) {
     if (count === ITEMS_PER_RECORD) close();
-    let rec = c8y.encodeLine([...fields, ...advancedFields(item)], 'control');
+    let rec = encodeLine([...fields, ...advancedFields(item)], 'control');
     if (!rec.ok && count > 0) {
       close();
-      rec = c8y.encodeLine([...fields, ...advancedFields(item)], 'control');
+      rec = encodeLine([...fields, ...advancedFields(item)], 'control');
     }
     if (!rec.ok) return fail(`software item ${item.name} does not fit one record: ${rec.error}`);
     fields.push(...advancedFields(item));
@@ -50,10 +48,21 @@ export function softwareListLines(items: readonly SoftwareItem[], mode: 'legacy'
   }
   if (items.length === 0) {
     // An empty 140 sets an empty list.
-    const empty = c8y.encodeLine(['140'], 'control');
+    const empty = encodeLine(['140'], 'control');
     if (!empty.ok) return empty;
     last = empty.value;
   }
   if (last) out.push(last);
   return ok(out);
+}
+
+/** `143`: the software types this device can install. */
+export function encodeSoftwareTypes(types: readonly string[]): Result<Outbound> {
+  return encodeLine(['143', ...types], 'control');
+}
+
+/** `115`: the installed firmware. */
+export function encodeFirmware(fw: SoftwareItem): Result<Outbound> {
+  if (fw.name === '') return fail('firmware needs a name');
+  return encodeLine(['115', fw.name, fw.version, fw.url ?? ''], 'control');
 }

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { ITEMS_PER_RECORD, softwareListLines } from '../../agent/cumulocity-software';
-import { MAX_PAYLOAD_BYTES } from '../../dialects/cumulocity';
+import { encodeFirmware, encodeSoftwareTypes, ITEMS_PER_RECORD, MAX_PAYLOAD_BYTES, softwareListLines } from '../../../dialects/cumulocity';
 
 const item = (i: number, pad = 0) => ({ name: `pkg-${i}${'x'.repeat(pad)}`, version: `1.${i}`, type: 'archive', url: '' });
 
@@ -68,5 +67,16 @@ describe('Cumulocity software list lines', () => {
       names,
       items.map((i) => i.name),
     );
+  });
+
+  it("encodes the protocol file's 115 and 143 examples", () => {
+    assert.deepEqual(encodeFirmware({ name: 'raspios', version: '12.5' }), {
+      ok: true,
+      value: { topic: 's/us', payload: '115,raspios,12.5,', priority: 'control', batchable: true },
+    });
+    const types = encodeSoftwareTypes(['npm', 'nodered-flows']);
+    assert.ok(types.ok);
+    assert.equal(types.value.payload, '143,npm,nodered-flows');
+    assert.equal(encodeFirmware({ name: '', version: '1' }).ok, false);
   });
 });
