@@ -2,11 +2,12 @@ import * as c8y from '../dialects/cumulocity';
 import type { AlarmChange, DeviceEvent, Inbound, Measurement, Operation, OperationStatus, Outbound, Result } from '../dialects/types';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
-import { MqttSession, type SessionSettings, type TlsSettings } from '../transport/session';
+import { MqttSession, type SessionEnd, type SessionSettings, type TlsSettings } from '../transport/session';
+import { DeviceTokenKeeper } from './cumulocity-token';
 import { MqttAgent } from './mqtt-agent';
 import { OperationTracker, type OperationConsumer } from './operations';
 import { DeviceState } from './state-store';
-import type { SoftwareItem } from './platform';
+import type { PlatformHttpAccess, SoftwareItem } from './platform';
 
 export type AuthConfig =
   { mode: 'basic'; user: string; password: string } | { mode: 'bootstrap'; user: string; password: string } | { mode: 'cert' };
@@ -19,6 +20,8 @@ export interface AgentConfig {
   deviceId: string;
   auth: AuthConfig;
   tls?: TlsSettings | undefined;
+  /** Trust for the HTTPS side (the connection's CA file and server verification). */
+  httpTls?: { ca?: string | undefined; verifyServer: boolean } | undefined;
   keepaliveSec: number;
   will: boolean;
   operationMode: 'id' | 'static';
@@ -52,6 +55,8 @@ const cleanedUp = new Set<string>();
 export class CumulocityAgent extends MqttAgent {
   readonly tracker: OperationTracker;
   private readonly state: DeviceState;
+  /** The device JWT of certificate sessions (REST side calls). */
+  private readonly token: DeviceTokenKeeper;
   private bootstrapTimer: NodeJS.Timeout | undefined;
   private bootstrapDeadline = 0;
   readonly platformErrors: string[] = [];
@@ -70,6 +75,13 @@ export class CumulocityAgent extends MqttAgent {
         duplicateWindowMs: 30_000,
       },
       (op, status, reason, result) => this.sendStatus(op, status, reason, result),
+    );
+    this.token = new DeviceTokenKeeper(
+      () => {
+        const t = c8y.encodeTokenRequest();
+        if (this.session?.isUp) this.session.publish(t.topic, t.payload).catch(() => undefined);
+      },
+      (text) => this.emit('warning', text),
     );
   }
 
@@ -137,7 +149,13 @@ export class CumulocityAgent extends MqttAgent {
     return this.send(c8y.encodeFirmware(fw));
   }
 
+  protected override onDown(session: MqttSession, end: SessionEnd): void {
+    if (session === this.session) this.token.sessionDown();
+    super.onDown(session, end);
+  }
+
   protected beforeStop(): void {
+    this.token.stop();
     this.clearBootstrap();
     this.tracker.close('Node-RED flow stopped or redeployed while the operation was running');
   }
@@ -174,6 +192,7 @@ export class CumulocityAgent extends MqttAgent {
     const subs = c8y.sessionSubscriptions(this.cfg.operationMode, this.cfg.auth.mode === 'cert').filter((t) => t !== c8y.ERRORS);
     await this.subscribeWithRetry(session, subs, live);
     if (!live()) return;
+    if (this.cfg.auth.mode === 'cert') this.token.sessionUp();
     this.tracker.subscribed();
     const hw = this.cfg.hardware;
     const lines: Result<Outbound>[] = [];
@@ -216,12 +235,22 @@ export class CumulocityAgent extends MqttAgent {
   }
 
   /**
-   * How to reach the platform's REST and WebSocket side (binary uploads, remote access): the base
-   * URL and the device's Authorization header. Undefined until credentials are known, and in
-   * certificate mode (which needs a JWT from s/uat — not implemented yet).
+   * How to reach the platform's REST and WebSocket side (downloads, binary uploads, remote
+   * access): the base URL, the device's Authorization header (Basic with the device user, Bearer
+   * with the session's JWT in certificate mode) and the connection's TLS trust. Undefined until
+   * credentials or a valid token are known.
    */
-  platformHttp(): { baseUrl: string; authorization: string } | undefined {
+  platformHttp(): PlatformHttpAccess | undefined {
     const a = this.cfg.auth;
+    const trust = {
+      ca: this.cfg.httpTls?.ca ?? this.cfg.tls?.ca,
+      verifyServer: this.cfg.httpTls?.verifyServer ?? this.cfg.tls?.verifyServer ?? true,
+    };
+    const baseUrl = this.cfg.httpUrl ?? `https://${this.cfg.host}`;
+    if (a.mode === 'cert') {
+      const jwt = this.token.current();
+      return jwt === undefined ? undefined : { baseUrl, authorization: `Bearer ${jwt}`, ...trust };
+    }
     const creds =
       a.mode === 'basic'
         ? { tenant: this.cfg.tenant, username: a.user, password: a.password }
@@ -230,7 +259,7 @@ export class CumulocityAgent extends MqttAgent {
           : undefined;
     if (!creds) return undefined;
     const token = Buffer.from(`${creds.tenant}/${creds.username}:${creds.password}`, 'utf8').toString('base64');
-    return { baseUrl: this.cfg.httpUrl ?? `https://${this.cfg.host}`, authorization: `Basic ${token}` };
+    return { baseUrl, authorization: `Basic ${token}`, ...trust };
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -268,6 +297,7 @@ export class CumulocityAgent extends MqttAgent {
         return;
       }
       case 'reply':
+        if (topic === c8y.TOKEN_DOWN && i.template === '71') this.token.accept(i.fields[0]);
         return;
       case 'ignored':
         this.emit('warning', `ignored a message on ${topic}: ${i.reason}`);

@@ -14,6 +14,8 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Larger response bodies are cut at this size (the status still counts). */
   maxResponseBytes: number;
+  /** TLS trust for https (default: the system's CAs, server verified). */
+  tls?: { ca?: string; rejectUnauthorized: boolean } | undefined;
 }
 
 export interface HttpResponse {
@@ -49,7 +51,7 @@ export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
       if (err) reject(err);
       else if (res) resolve(res);
     };
-    const req = lib.request(url, { method: r.method, headers }, (res) => {
+    const req = lib.request(url, { method: r.method, headers, ...(url.protocol === 'https:' ? r.tls : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {

@@ -56,7 +56,7 @@ export interface PlatformAgent extends EventEmitter {
    * The platform's HTTP side with the device's authorization, for platforms that have one
    * (binary uploads, remote-access WebSockets); undefined when not available.
    */
-  platformHttp?(): { baseUrl: string; authorization: string } | undefined;
+  platformHttp?(): PlatformHttpAccess | undefined;
   /** The flow's outcome for an operation; returns an error text if it cannot be applied. */
   report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined;
   /**
@@ -75,4 +75,22 @@ export interface PlatformAgent extends EventEmitter {
   sendSoftwareTypes?(types: readonly string[]): Promise<void>;
   /** The installed firmware (Cumulocity `115`), sent before a firmware update's SUCCESSFUL. */
   sendFirmware?(fw: SoftwareItem): Promise<void>;
+}
+
+/**
+ * The platform's HTTP side for one request: base URL, the device's Authorization header, and the
+ * connection's TLS trust (its private CA, whether the server certificate is verified) so that REST
+ * and WebSocket side calls trust exactly what the MQTT session trusts.
+ */
+export interface PlatformHttpAccess {
+  baseUrl: string;
+  authorization: string;
+  ca?: string | undefined;
+  /** Default true. */
+  verifyServer?: boolean | undefined;
+}
+
+/** Node's TLS options for a request to the platform's HTTP side. */
+export function platformTls(a: Pick<PlatformHttpAccess, 'ca' | 'verifyServer'>): { ca?: string; rejectUnauthorized: boolean } {
+  return { ...(a.ca ? { ca: a.ca } : {}), rejectUnauthorized: a.verifyServer !== false };
 }

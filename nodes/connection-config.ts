@@ -150,6 +150,14 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
       tls[field] = pem.value;
     }
   }
+  // The HTTPS side (downloads, uploads, remote access) trusts what the MQTT side trusts, even when
+  // MQTT itself runs without TLS inside a private network.
+  let httpTls: AgentConfig['httpTls'] = { ca: tls?.ca, verifyServer: bool(def.verifyServer, true) };
+  if (!tls && str(def.caFile)) {
+    const pem = ctx.readFile(str(def.caFile));
+    if (!pem.ok) return fail(`cannot read the ca file ${str(def.caFile)}: ${pem.error}`);
+    httpTls = { ...httpTls, ca: pem.value };
+  }
 
   const keepalive = int(def.keepalive, 60, 10, 1200, 'keep-alive');
   if (!keepalive.ok) return keepalive;
@@ -176,6 +184,7 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
     deviceId,
     auth,
     tls,
+    httpTls,
     keepaliveSec: keepalive.value,
     will: bool(def.will, true),
     operationMode: opMode,

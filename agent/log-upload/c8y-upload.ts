@@ -6,11 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { httpRequest, jsonBody, type HttpResponse } from '../http-client';
+import { platformTls, type PlatformHttpAccess } from '../platform';
 
-export interface PlatformAccess {
-  baseUrl: string;
-  authorization: string;
-}
+export type PlatformAccess = PlatformHttpAccess;
 
 export interface LogFile {
   /** File name shown on the platform, e.g. `syslog-20260101T100000Z.log`. */
@@ -48,6 +46,7 @@ export async function managedObjectId(p: PlatformAccess, deviceId: string): Prom
     url: `${p.baseUrl}/identity/externalIds/c8y_Serial/${encodeURIComponent(deviceId)}`,
     headers: { Authorization: p.authorization, Accept: 'application/json' },
     timeoutMs: TIMEOUT_MS,
+    tls: platformTls(p),
     maxResponseBytes: SMALL,
   });
   expect(res, 'looking up the device', 200);
@@ -65,6 +64,7 @@ export async function uploadLogFile(p: PlatformAccess, moId: string, file: LogFi
     headers: { Authorization: p.authorization, Accept: 'application/json', 'Content-Type': 'application/json' },
     body: JSON.stringify({ source: { id: moId }, type: 'c8y_LogfileRequest', time: file.time.toISOString(), text: file.text }),
     timeoutMs: TIMEOUT_MS,
+    tls: platformTls(p),
     maxResponseBytes: SMALL,
   });
   expect(created, 'creating the log event', 200, 201);
@@ -78,6 +78,7 @@ export async function uploadLogFile(p: PlatformAccess, moId: string, file: LogFi
     headers: { Authorization: p.authorization, Accept: 'application/json', 'Content-Type': `multipart/form-data; boundary=${boundary}` },
     body: multipartBody(boundary, file.name, file.content),
     timeoutMs: TIMEOUT_MS + Math.ceil(file.content.length / 1024), // + 1 ms per KiB: slow links
+    tls: platformTls(p),
     maxResponseBytes: SMALL,
   });
   expect(uploaded, 'uploading the log file', 200, 201);

@@ -4,6 +4,7 @@
  * read.
  */
 import { fail, ok, type Result } from '../../dialects/types';
+import type { PlatformHttpAccess } from '../platform';
 import { managedObjectId, uploadLogFile } from './c8y-upload';
 import { LogCollector, parseLogRequest, type LogRequest } from './filter';
 import { collectFromFile, collectFromJournal, type ReadOutcome } from './read';
@@ -33,7 +34,7 @@ export interface LogUploaded {
   partial: boolean;
 }
 
-export type PlatformHttp = () => { baseUrl: string; authorization: string } | undefined;
+export type PlatformHttp = () => PlatformHttpAccess | undefined;
 
 function describe(req: LogRequest): string {
   const parts: string[] = [];
@@ -60,7 +61,7 @@ export class LogUploader {
     private readonly deviceId: string,
     private readonly now: () => Date = () => new Date(),
     /** The reason when `http` gives nothing. */
-    private readonly noHttp = 'no platform credentials for the HTTP side (certificate authentication is not supported for log upload yet)',
+    private readonly noHttp = 'no platform credentials for the HTTP side yet (the device is not registered, or in certificate mode the platform has not sent a device token)',
   ) {}
 
   get types(): string[] {

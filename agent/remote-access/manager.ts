@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { fail, ok, type Result } from '../../dialects/types';
+import { platformTls, type PlatformHttpAccess } from '../platform';
 import { deviceEndpoint, formatTarget, isAllowed, parseConnectRequest, type Target } from './targets';
 import { Tunnel, type TunnelClosed } from './tunnel';
 
@@ -27,7 +28,7 @@ export const REMOTE_ACCESS_DEFAULTS = {
 } as const;
 
 /** The platform's HTTP side as the agent gives it (agent/platform.ts `platformHttp`). */
-export type PlatformHttp = () => { baseUrl: string; authorization: string } | undefined;
+export type PlatformHttp = () => PlatformHttpAccess | undefined;
 
 export interface TunnelOpened {
   id: number;
@@ -47,7 +48,7 @@ export class RemoteAccess extends EventEmitter {
     private readonly cfg: RemoteAccessConfig,
     private readonly http: PlatformHttp,
     /** The reason when `http` gives nothing. */
-    private readonly noHttp = 'no platform credentials for the HTTP side (certificate authentication is not supported for remote access yet)',
+    private readonly noHttp = 'no platform credentials for the HTTP side yet (the device is not registered, or in certificate mode the platform has not sent a device token)',
   ) {
     super();
   }
@@ -80,6 +81,7 @@ export class RemoteAccess extends EventEmitter {
       target,
       url: url.value,
       authorization: http.authorization,
+      tls: platformTls(http),
       secrets: [key],
       connectTimeoutMs: this.cfg.connectTimeoutSec * 1000,
       idleTimeoutMs: this.cfg.idleTimeoutSec * 1000,

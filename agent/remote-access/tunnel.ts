@@ -17,6 +17,8 @@ export interface TunnelOptions {
   url: string;
   /** Authorization header for the WebSocket upgrade (the device's own credentials). */
   authorization: string;
+  /** TLS trust for wss (the connection's CA and verification). */
+  tls?: { ca?: string; rejectUnauthorized: boolean } | undefined;
   /** Secrets to scrub from reasons built from library errors (the connection key). */
   secrets: readonly string[];
   connectTimeoutMs: number;
@@ -164,6 +166,7 @@ export class Tunnel extends EventEmitter {
         perMessageDeflate: false,
         followRedirects: false,
         maxPayload: this.opts.maxMessageBytes,
+        ...this.opts.tls,
       });
       this.ws = ws;
       let settled = false;

@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import { readJson, removeFile, writeJsonAtomic } from '../../agent/state-store';
-import { asAbort, redact, request, Retryable } from './http-get';
+import { asAbort, redact, request, Retryable, type PlatformAuth } from './http-get';
 import { UpdateError } from './interface';
 
 export { isUnderBase, redact } from './http-get';
@@ -27,7 +27,7 @@ export interface DownloadOptions {
   /** Extra trusted CA certificates (PEM); the system's stay trusted. */
   ca?: string | undefined;
   /** The platform's base URL and the device's Authorization header for URLs under it. */
-  auth?: { baseUrl: string; authorization: string } | undefined;
+  auth?: PlatformAuth | undefined;
   /** Bytes the download may still occupy on disk; checked before and while writing. */
   diskBudget?: (() => number) | undefined;
   onProgress?: ((bytes: number, total: number | undefined) => void) | undefined;

@@ -8,6 +8,14 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { UpdateError } from './interface';
 
+/** The platform's HTTP side: its Authorization and TLS trust apply to URLs under its base URL. */
+export interface PlatformAuth {
+  baseUrl: string;
+  authorization: string;
+  ca?: string | undefined;
+  verifyServer?: boolean | undefined;
+}
+
 /** What a request needs of the download options. */
 export interface GetOptions {
   connectTimeoutMs: number;
@@ -15,7 +23,7 @@ export interface GetOptions {
   maxRedirects: number;
   allowHttp: boolean;
   ca?: string | undefined;
-  auth?: { baseUrl: string; authorization: string } | undefined;
+  auth?: PlatformAuth | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -49,11 +57,15 @@ export function request(url: URL, headers: Record<string, string>, opts: GetOpti
     return Promise.reject(new UpdateError('E_DOWNLOAD', `${why}: ${redact(url.href)}`));
   }
   const h: Record<string, string> = { ...headers, 'user-agent': 'node-red-contrib-device-agent' };
-  if (opts.auth && isUnderBase(url, opts.auth.baseUrl)) h['authorization'] = opts.auth.authorization;
+  const platform = opts.auth && isUnderBase(url, opts.auth.baseUrl) ? opts.auth : undefined;
+  if (platform) h['authorization'] = platform.authorization;
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const options: https.RequestOptions = { method: 'GET', headers: h, signal: opts.signal };
-    if (opts.ca) options.ca = opts.ca;
+    // The node's own CA file wins; a platform URL otherwise trusts what the connection trusts.
+    const ca = opts.ca ?? platform?.ca;
+    if (ca) options.ca = ca;
+    if (platform?.verifyServer === false && !opts.ca) options.rejectUnauthorized = false;
     let response: http.IncomingMessage | undefined;
     const req = mod.request(url, options, (res) => {
       response = res;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { download, redact, type DownloadOptions } from './download';
+import type { PlatformAuth } from './http-get';
 import { createHandlers } from './handlers';
 import {
   asUpdateError,
@@ -40,7 +41,7 @@ export interface UpdaterEnv {
   minFreeBytes: number;
   download: Omit<DownloadOptions, 'signal' | 'onProgress' | 'diskBudget' | 'auth'>;
   /** The platform's base URL and Authorization header, asked for at download time. */
-  auth?: (() => { baseUrl: string; authorization: string } | undefined) | undefined;
+  auth?: (() => PlatformAuth | undefined) | undefined;
   publicKey?: KeyObject | undefined;
   /** Refuse downloads that came without a SHA-256. */
   requireChecksum: boolean;

@@ -5,3 +5,4 @@ export * from './decode';
 export * from './operations';
 export * from './topics';
 export * from './software';
+export * from './token';

@@ -4,8 +4,8 @@
 // Basic auth is checked against the simulator's device users.
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { basicCredentials } from './basic-auth';
 import { SimRemoteAccess, type SimRemoteEndpoint, type SimTunnel } from './remote-access';
 import type { CumulocitySimulator } from './simulator';
 import { waitForChange } from './wait';
@@ -33,6 +33,8 @@ export interface SimRequest {
 
 export interface PlatformHttpOptions {
   maxBinaryBytes?: number; // default 50 MiB, the platform's documented default
+  /** Serve https with this server certificate (e.g. from test/sim/certs.ts) instead of http. */
+  tls?: { key: string; cert: string } | undefined;
 }
 
 /** The parts of a multipart/form-data body by name. */
@@ -69,6 +71,7 @@ export class SimPlatformHttp extends EventEmitter {
   readonly remote: SimRemoteAccess;
   private readonly server: http.Server;
   private readonly maxBinaryBytes: number;
+  private readonly scheme: 'http' | 'https';
   private nextEventId = 70001;
 
   private constructor(
@@ -78,11 +81,13 @@ export class SimPlatformHttp extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.maxBinaryBytes = opts.maxBinaryBytes ?? 50 * 1024 * 1024;
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res);
+    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+    this.scheme = opts.tls ? 'https' : 'http';
     this.remote = new SimRemoteAccess(
       sim,
       this.server,
-      (user, password) => sim.checkDeviceUser(user, password),
+      (authorization) => sim.checkAuthorization(authorization),
       (r) => this.record(r),
     );
     this.remote.on('change', () => this.emit('change'));
@@ -103,7 +108,7 @@ export class SimPlatformHttp extends EventEmitter {
 
   /** The base URL to give the connection node (`httpUrl`). */
   url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   /**
@@ -151,8 +156,7 @@ export class SimPlatformHttp extends EventEmitter {
       const data = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
       res.writeHead(status, { 'Content-Type': type, 'Content-Length': data.length }).end(data);
     };
-    const who = basicCredentials(req.headers.authorization);
-    if (!who || !this.sim.checkDeviceUser(who.user, who.password)) {
+    if (!this.sim.checkAuthorization(req.headers.authorization)) {
       req.resume();
       res.setHeader('WWW-Authenticate', 'Basic realm="Cumulocity"');
       reply(401, { error: 'security/Unauthorized', message: 'Invalid credentials!' });

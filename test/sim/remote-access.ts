@@ -8,7 +8,6 @@ import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import * as net from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { basicCredentials } from './basic-auth';
 import type { SimRequest } from './platform-http';
 import type { CumulocitySimulator } from './simulator';
 
@@ -53,7 +52,8 @@ export class SimRemoteAccess extends EventEmitter {
   constructor(
     private readonly sim: CumulocitySimulator,
     server: http.Server,
-    private readonly check: (user: string, password: string) => boolean,
+    /** The upgrade's Authorization header: Basic or Bearer (SimPlatformHttp passes the simulator's check). */
+    private readonly check: (authorization: string | undefined) => boolean,
     private readonly record: (r: SimRequest) => void,
   ) {
     super();
@@ -148,8 +148,7 @@ export class SimRemoteAccess extends EventEmitter {
     };
     if (!m?.[1]) return refuse(404, 'Not Found');
     if (this.rejectUpgrades !== undefined) return refuse(this.rejectUpgrades, 'Refused');
-    const who = basicCredentials(req.headers.authorization);
-    if (!who || !this.check(who.user, who.password)) return refuse(401, 'Unauthorized');
+    if (!this.check(req.headers.authorization)) return refuse(401, 'Unauthorized');
     const pending = this.waiting.get(decodeURIComponent(m[1]));
     if (!pending) return refuse(404, 'Not Found');
     this.waiting.delete(pending.tunnel.key);

@@ -9,7 +9,8 @@ import type { TlsOptions } from './listeners';
 import type { LineContext } from './lines';
 import { SimModel, type SimAlarm, type SimDevice, type SimEvent, type SimMeasurement, type SimOperation } from './model';
 import { upstreamChild, type Session } from './session';
-import { createToken } from './token';
+import { basicCredentials } from './basic-auth';
+import { createToken, verifyToken } from './token';
 import { processUpstream } from './upstream';
 import { waitForChange } from './wait';
 
@@ -133,6 +134,17 @@ export class CumulocitySimulator extends EventEmitter {
   }
 
   /** `<tenant>/<user>` + password against the device users, as the HTTP side checks Basic auth (platform-http.ts). */
+  /**
+   * An HTTP Authorization header of a device: Basic `<tenant>/<user>:<password>` of a device user,
+   * or Bearer with a JWT this tenant issued on `s/uat` and that has not expired (§4.2).
+   */
+  checkAuthorization(header: string | undefined): boolean {
+    const bearer = /^Bearer\s+(\S+)$/.exec(header ?? '');
+    if (bearer?.[1]) return verifyToken(bearer[1])?.tenant === this.tenant;
+    const who = basicCredentials(header);
+    return who !== undefined && this.checkDeviceUser(who.user, who.password);
+  }
+
   checkDeviceUser(username: string, password: string): boolean {
     const slash = username.indexOf('/');
     if (slash < 0 || username.slice(0, slash) !== this.tenant) return false;

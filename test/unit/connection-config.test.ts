@@ -58,6 +58,7 @@ describe('parseConnectionConfig: defaults', () => {
       deviceId: 'host-serial-1',
       auth: { mode: 'basic', user: 'device_rpi', password: 's3cret' },
       tls: { verifyServer: true },
+      httpTls: { ca: undefined, verifyServer: true },
       keepaliveSec: 60,
       will: true,
       operationMode: 'id',
@@ -338,10 +339,16 @@ describe('parseConnectionConfig: TLS', () => {
     assert.deepEqual(value(parse(def)).tls, { verifyServer: true, ca: 'CA-PEM', cert: 'CERT-PEM', key: 'KEY-PEM' });
   });
 
-  it('reads no file for plain mqtt', () => {
+  it('uses no TLS for plain mqtt, but the CA file still vouches for the HTTPS side', () => {
     const c = ctx();
-    assert.equal(value(parse({ ...BASIC, protocol: 'mqtt', caFile: '/etc/c8y/ca.pem' }, CREDS, c)).tls, undefined);
-    assert.deepEqual(c.reads, []);
+    const cfg = value(parse({ ...BASIC, protocol: 'mqtt', caFile: '/etc/c8y/ca.pem' }, CREDS, c));
+    assert.equal(cfg.tls, undefined);
+    assert.deepEqual(c.reads, ['/etc/c8y/ca.pem']);
+    assert.deepEqual(cfg.httpTls, { ca: 'CA-PEM', verifyServer: true });
+    assert.deepEqual(value(parse({ ...BASIC, protocol: 'mqtt', verifyServer: false }, CREDS, ctx())).httpTls, {
+      ca: undefined,
+      verifyServer: false,
+    });
   });
 
   it('fails with the field, the file and the cause when a file cannot be read', () => {

@@ -8,6 +8,7 @@ import { SimPlatformHttp } from '../../sim/platform-http';
 import { CumulocitySimulator } from '../../sim/simulator';
 import { closedSocket, connect, roundTrip } from '../../support/tunnel';
 import { httpRequest, jsonBody } from '../../../agent/http-client';
+import { createToken } from '../../sim/token';
 
 const DEV = 'http-sim-dev';
 const auth = (user = `t12345/device_${DEV}`, pw = 'pw'): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -53,6 +54,21 @@ describe('Cumulocity simulator: HTTP side', { timeout: 30_000 }, () => {
     assert.equal(none.headers['www-authenticate'], 'Basic realm="Cumulocity"');
     const wrong = await call('GET', `/identity/externalIds/c8y_Serial/${DEV}`, undefined, { Authorization: auth(undefined, 'nope') });
     assert.equal(wrong.status, 401);
+  });
+
+  it('accepts a device JWT it issued (Bearer) and refuses a forged, expired or foreign one', async () => {
+    const path = `/identity/externalIds/c8y_Serial/${DEV}`;
+    const bearer = (t: string): Record<string, string> => ({ Authorization: `Bearer ${t}` });
+    const good = createToken('t12345', DEV);
+    assert.equal((await call('GET', path, undefined, bearer(good))).status, 404, 'authenticated: the device does not exist yet');
+    const [h, b] = good.split('.');
+    assert.equal((await call('GET', path, undefined, bearer(`${h}.${b}.${'A'.repeat(43)}`))).status, 401, 'forged signature');
+    assert.equal(
+      (await call('GET', path, undefined, bearer(createToken('t12345', DEV, new Date(Date.now() - 7200_000))))).status,
+      401,
+      'expired',
+    );
+    assert.equal((await call('GET', path, undefined, bearer(createToken('t99999', DEV)))).status, 401, 'other tenant');
   });
 
   it('finds the device by external id once it exists', async () => {
