@@ -126,6 +126,10 @@ export class LibpyiotcloudAgent extends MqttAgent {
     this.tracker.close('Node-RED flow stopped or redeployed while the request was open');
   }
 
+  probeSession(): SessionSettings {
+    return this.sessionSettings();
+  }
+
   private sessionSettings(): SessionSettings {
     return {
       url: this.cfg.url,

@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import type { AlarmChange, DeviceEvent, Measurement, OperationStatus, SoftwareItem } from '../dialects/types';
 export type { SoftwareItem } from '../dialects/types';
+import type { SessionSettings } from '../transport/session';
 import type { OperationConsumer } from './operations';
 
 export type AgentState =
@@ -73,6 +74,11 @@ export interface PlatformAgent extends EventEmitter {
   sendSoftwareList?(items: readonly SoftwareItem[], mode: 'legacy' | 'advanced'): Promise<void>;
   /** The software types this device can install (Cumulocity `143`). */
   sendSoftwareTypes?(types: readonly string[]): Promise<void>;
+  /**
+   * The settings of the first session this agent would open (with a password computed now where
+   * the dialect computes one), for the editor's Test connection; no side effects.
+   */
+  probeSession?(): SessionSettings | undefined;
   /** The installed firmware (Cumulocity `115`), sent before a firmware update's SUCCESSFUL. */
   sendFirmware?(fw: SoftwareItem): Promise<void>;
 }

@@ -178,6 +178,11 @@ export class TrinityAgent extends MqttAgent {
     return this.cached;
   }
 
+  /** The session settings with this moment's password (a plain copy: no getters). */
+  probeSession(): SessionSettings {
+    return { ...this.sessionSettings(), password: this.credentialsNow().password, will: undefined };
+  }
+
   private sessionSettings(): SessionSettings {
     const s = this.settings;
     const settings: SessionSettings = {

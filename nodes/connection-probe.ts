@@ -12,6 +12,7 @@ import * as tls from 'node:tls';
 import mqtt, { type IClientOptions } from 'mqtt';
 import type { AgentConfig } from '../agent/cumulocity-agent';
 import { BOOTSTRAP_USER, username as c8yUsername } from '../dialects/cumulocity/topics';
+import type { SessionSettings, TlsSettings } from '../transport/session';
 
 export type StepName = 'config' | 'dns' | 'tcp' | 'tls' | 'mqtt';
 
@@ -33,6 +34,36 @@ export interface ProbeLogin {
 
 export interface ProbeOptions {
   timeoutMs?: number;
+}
+
+/** What one test connects to and as whom, whatever the dialect. */
+export interface ProbeTarget {
+  /** `mqtt://host:port`, `mqtts://…`, `ws://host:port/path`, `wss://…`. */
+  url: string;
+  host: string;
+  clientId: string;
+  keepaliveSec: number;
+  tls?: TlsSettings | undefined;
+  login: ProbeLogin;
+}
+
+/** A Cumulocity connection's target with the login the agent would use first. */
+export function cumulocityTarget(cfg: AgentConfig, login: ProbeLogin): ProbeTarget {
+  return { url: cfg.url, host: cfg.host, clientId: cfg.deviceId, keepaliveSec: cfg.keepaliveSec, tls: cfg.tls, login };
+}
+
+/** Any dialect's target from the session settings its agent would connect with. */
+export function sessionTarget(s: SessionSettings): ProbeTarget {
+  const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+  const kind = s.tls?.cert ? 'cert' : 'basic';
+  return {
+    url: s.url,
+    host,
+    clientId: s.clientId,
+    keepaliveSec: s.keepaliveSec,
+    tls: s.tls,
+    login: { username: s.username, password: s.password, kind },
+  };
 }
 
 /** The login the agent would use first: stored device credentials win over a bootstrap (as in the agent). */
@@ -94,9 +125,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promi
   });
 }
 
-function portOf(cfg: AgentConfig): number {
+function portOf(cfg: ProbeTarget): number {
   const u = new URL(cfg.url);
-  return Number(u.port);
+  if (u.port) return Number(u.port);
+  return { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[u.protocol] ?? 1883;
 }
 
 async function lookup(host: string, ms: number): Promise<ProbeStep & { address?: string }> {
@@ -140,7 +172,7 @@ async function tcp(address: string, port: number, ms: number): Promise<ProbeStep
   }
 }
 
-function tlsOptions(cfg: AgentConfig): tls.ConnectionOptions {
+function tlsOptions(cfg: ProbeTarget): tls.ConnectionOptions {
   const t = cfg.tls;
   const o: tls.ConnectionOptions = { rejectUnauthorized: t?.verifyServer ?? true };
   if (!net.isIP(cfg.host)) o.servername = t?.servername ?? cfg.host;
@@ -150,7 +182,7 @@ function tlsOptions(cfg: AgentConfig): tls.ConnectionOptions {
   return o;
 }
 
-async function tlsHandshake(cfg: AgentConfig, address: string, port: number, ms: number): Promise<ProbeStep> {
+async function tlsHandshake(cfg: ProbeTarget, address: string, port: number, ms: number): Promise<ProbeStep> {
   const opts = { ...tlsOptions(cfg), host: address, port };
   let socket: tls.TLSSocket | undefined;
   try {
@@ -184,9 +216,9 @@ async function tlsHandshake(cfg: AgentConfig, address: string, port: number, ms:
   }
 }
 
-function mqttOptions(cfg: AgentConfig, login: ProbeLogin, ms: number): IClientOptions {
+function mqttOptions(cfg: ProbeTarget, login: ProbeLogin, ms: number): IClientOptions {
   const o: IClientOptions = {
-    clientId: cfg.deviceId,
+    clientId: cfg.clientId,
     protocolVersion: 4,
     clean: true,
     keepalive: cfg.keepaliveSec,
@@ -216,9 +248,9 @@ export const CONNACK_CODES: Record<number, string> = {
   5: 'connack-5',
 };
 
-async function mqttConnect(cfg: AgentConfig, login: ProbeLogin, ms: number): Promise<ProbeStep> {
+async function mqttConnect(cfg: ProbeTarget, login: ProbeLogin, ms: number): Promise<ProbeStep> {
   const client = mqtt.connect(cfg.url, mqttOptions(cfg, login, ms));
-  const params = { user: login.username ?? '', kind: login.kind, clientId: cfg.deviceId };
+  const params = { user: login.username ?? '', kind: login.kind, clientId: cfg.clientId };
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -244,7 +276,8 @@ async function mqttConnect(cfg: AgentConfig, login: ProbeLogin, ms: number): Pro
 }
 
 /** Runs the steps in order and stops at the first that fails. */
-export async function probeConnection(cfg: AgentConfig, login: ProbeLogin, opts: ProbeOptions = {}): Promise<ProbeStep[]> {
+export async function probeConnection(cfg: ProbeTarget, opts: ProbeOptions = {}): Promise<ProbeStep[]> {
+  const login = cfg.login;
   const ms = opts.timeoutMs ?? 10_000;
   const steps: ProbeStep[] = [];
   const port = portOf(cfg);

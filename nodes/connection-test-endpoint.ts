@@ -20,11 +20,12 @@ import { fail, ok } from '../dialects/types';
 import { defaultDeviceId, readHostIdentity } from '../devices/host/identity';
 import { isConnectionNode } from './common';
 import { parseConnectionConfig, type ConfigContext, type ConnectionCredentials, type ConnectionDef } from './connection-config';
-import { loginFor, probeConnection, type ProbeStep } from './connection-probe';
+import { cumulocityTarget, loginFor, probeConnection, sessionTarget, type ProbeStep } from './connection-probe';
+import { dialectOf } from './dialects';
+import { MemoryOutbox } from '../transport/outbox';
 
 /** What the editor sends for a password field it did not change (Node-RED's own placeholder). */
 const UNCHANGED = '__PWRD__';
-const CREDENTIAL_FIELDS = ['user', 'password', 'bootstrapUser', 'bootstrapPassword'] as const;
 
 interface Settings {
   userDir?: string;
@@ -91,11 +92,14 @@ function asDef(v: unknown, env: NodeJS.ProcessEnv = process.env): ConnectionDef 
   return def;
 }
 
-/** Dialog credentials, with unchanged password placeholders replaced by the node's stored ones. */
+/**
+ * Dialog credentials (every dialect's fields), with unchanged password placeholders replaced by
+ * the node's stored ones.
+ */
 export function mergeCredentials(typed: unknown, stored: ConnectionCredentials): ConnectionCredentials {
   const out: ConnectionCredentials = {};
   const t = isRecord(typed) ? typed : {};
-  for (const f of CREDENTIAL_FIELDS) {
+  for (const f of new Set([...Object.keys(t), ...Object.keys(stored)])) {
     const v = t[f];
     if (v === UNCHANGED || v === undefined) {
       const s = stored[f];
@@ -112,7 +116,7 @@ function storedCredentials(RED: NodeAPI, id: string): ConnectionCredentials {
   const c: unknown = RED.nodes.getCredentials(id);
   if (!isRecord(c)) return {};
   const out: ConnectionCredentials = {};
-  for (const f of CREDENTIAL_FIELDS) if (typeof c[f] === 'string') out[f] = c[f];
+  for (const [f, v] of Object.entries(c)) if (typeof v === 'string') out[f] = v;
   return out;
 }
 
@@ -121,14 +125,29 @@ export async function testConnection(RED: NodeAPI, body: TestBody): Promise<Test
   const id = typeof body.id === 'string' ? body.id : '';
   const creds = mergeCredentials(body.credentials, storedCredentials(RED, id));
   const def = asDef(body.config);
-  // The probe speaks Cumulocity's login; another dialect needs its own before it can be tested.
+  const opts = { timeoutMs: settings.deviceAgentTestTimeoutMs ?? 10_000 };
   const dialect = typeof def.dialect === 'string' && def.dialect.trim() ? def.dialect.trim() : 'cumulocity';
-  if (dialect !== 'cumulocity') return { ok: false, steps: [{ step: 'config', ok: false, code: 'no-test', params: { dialect } }] };
-  const parsed = parseConnectionConfig(def, creds, configContext(settings));
-  if (!parsed.ok) return { ok: false, steps: [{ step: 'config', ok: false, code: 'config-error', params: { reason: parsed.error } }] };
-  const cfg = parsed.value;
-  const stored = cfg.auth.mode === 'bootstrap' ? new DeviceState(cfg.dataDir, cfg.host, cfg.deviceId).loadCredentials() : undefined;
-  const steps = await probeConnection(cfg, loginFor(cfg, stored), { timeoutMs: settings.deviceAgentTestTimeoutMs ?? 10_000 });
+  const configError = (reason: string): TestAnswer => ({
+    ok: false,
+    steps: [{ step: 'config', ok: false, code: 'config-error', params: { reason } }],
+  });
+  if (dialect === 'cumulocity') {
+    // Cumulocity's own path: the login may be the bootstrap user or credentials obtained by it.
+    const parsed = parseConnectionConfig(def, creds, configContext(settings));
+    if (!parsed.ok) return configError(parsed.error);
+    const cfg = parsed.value;
+    const stored = cfg.auth.mode === 'bootstrap' ? new DeviceState(cfg.dataDir, cfg.host, cfg.deviceId).loadCredentials() : undefined;
+    const steps = await probeConnection(cumulocityTarget(cfg, loginFor(cfg, stored)), opts);
+    return { ok: steps.every((s) => s.ok), steps };
+  }
+  // Every other dialect: the session its agent would open first (an agent made only to ask, never started).
+  const d = dialectOf(dialect);
+  if (!d) return configError(`unknown platform dialect "${dialect}"`);
+  const prepared = d.prepare(def, creds, configContext(settings));
+  if (!prepared.ok) return configError(prepared.error);
+  const session = prepared.value.create(new MemoryOutbox(), undefined).probeSession?.();
+  if (!session) return { ok: false, steps: [{ step: 'config', ok: false, code: 'no-test', params: { dialect } }] };
+  const steps = await probeConnection(sessionTarget(session), opts);
   return { ok: steps.every((s) => s.ok), steps };
 }
 

@@ -11,39 +11,14 @@ import { writeJsonAtomic, DeviceState } from '../../agent/state-store';
 import { createTestPki, type TestPki } from '../sim/certs';
 import { CumulocitySimulator } from '../sim/simulator';
 import { freePort } from '../support/net';
+import { postAdmin, stepCodes, type ProbeAnswer } from '../support/admin';
 import { ALL_NODES, connectionNode, helper, useSettings } from '../support/red';
 
 const DEV = 'probe-device';
 
-interface Step {
-  step: string;
-  ok: boolean;
-  code: string;
-  params: Record<string, string | number>;
-}
-interface Answer {
-  ok: boolean;
-  steps: Step[];
-}
-
-interface SupertestResponse {
-  status: number;
-  body: unknown;
-}
-interface SupertestRequest extends PromiseLike<SupertestResponse> {
-  send(body: object): SupertestRequest;
-}
-interface SupertestAgent {
-  post(url: string): SupertestRequest;
-}
-const request = (): SupertestAgent => (helper as unknown as { request(): SupertestAgent }).request(); // supertest on the admin app
-
-async function post(url: string, body: object): Promise<{ status: number; body: unknown }> {
-  const res = await request().post(url).send(body);
-  return { status: res.status, body: res.body };
-}
-
-const codes = (a: Answer): string[] => a.steps.map((s) => `${s.step}:${s.code}`);
+type Answer = ProbeAnswer;
+const post = postAdmin;
+const codes = stepCodes;
 
 describe('connection dialog endpoints', { timeout: 60_000 }, () => {
   let sim: CumulocitySimulator;

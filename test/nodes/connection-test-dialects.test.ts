@@ -1,0 +1,89 @@
+/**
+ * Test connection for the dialects beyond Cumulocity: the dialog's settings go through the
+ * dialect's own parser and agent, and the probe connects with the session that agent would open
+ * first — Trinity's hashed, time-stamped password and libpyiotcloud's user and password — against
+ * each platform's simulator. Nothing is published.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
+import { TrinitySimulator } from '../sim-trinity/simulator';
+import { postAdmin, stepCodes, type ProbeAnswer } from '../support/admin';
+import { ALL_NODES, helper, useSettings } from '../support/red';
+
+const TEST = '/device-agent-connection/test';
+
+describe('Test connection: other dialects', { timeout: 60_000 }, () => {
+  let trinity: TrinitySimulator;
+  let lpc: LibpyiotcloudSimulator;
+  let cleanup: () => void;
+
+  before(async () => {
+    trinity = await TrinitySimulator.start();
+    lpc = await LibpyiotcloudSimulator.start();
+    cleanup = useSettings().cleanup;
+    await helper.startServer();
+    await helper.load(ALL_NODES, [], {});
+  });
+  after(async () => {
+    await helper.stopServer();
+    await trinity.stop();
+    await lpc.stop();
+    cleanup();
+  });
+
+  const trinityDialog = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    dialect: 'trinity',
+    trinityHost: '127.0.0.1',
+    trinityPort: String(trinity.port),
+    trinityProtocol: 'mqtt',
+    trinityCid: trinity.cid,
+    trinityHid: trinity.hid,
+    trinityPids: 'my_app_id',
+    trinitySecretFrom: 'node',
+    ...over,
+  });
+
+  it('Trinity: connects as the HID with a fresh hashed password', async () => {
+    const before = trinity.connections.length;
+    const r = await postAdmin(TEST, { config: trinityDialog(), credentials: { trinitySecret: trinity.secretHex } });
+    const a = r.body as ProbeAnswer;
+    assert.deepEqual(stepCodes(a), ['dns:dns-literal', 'tcp:tcp-ok', 'mqtt:connack-0-basic']);
+    assert.equal(a.ok, true);
+    const c = trinity.connections.slice(before).find((x) => x.returnCode === 0);
+    assert.equal(c?.clientId, trinity.hid);
+    assert.equal(c?.username, `${trinity.cid}${trinity.hid}`);
+  });
+
+  it('Trinity: a wrong secret is refused at CONNACK and explained', async () => {
+    const r = await postAdmin(TEST, { config: trinityDialog(), credentials: { trinitySecret: '00'.repeat(16) } });
+    const a = r.body as ProbeAnswer;
+    assert.equal(a.ok, false);
+    assert.match(stepCodes(a).at(-1) ?? '', /^mqtt:connack-[45]$/);
+  });
+
+  it('Trinity: settings its parser refuses come back as a config step with the reason', async () => {
+    const r = await postAdmin(TEST, {
+      config: trinityDialog({ trinityPort: '99999' }),
+      credentials: { trinitySecret: trinity.secretHex },
+    });
+    const a = r.body as ProbeAnswer;
+    assert.deepEqual(stepCodes(a), ['config:config-error']);
+    assert.ok(String(a.steps[0]?.params['reason']).length > 0);
+  });
+
+  it('libpyiotcloud: connects with the user and password typed in the dialog, refuses a wrong one', async () => {
+    const dialog = {
+      dialect: 'libpyiotcloud',
+      lpcUrl: `mqtt://127.0.0.1:${lpc.port}`,
+      lpcDeviceId: lpc.deviceId,
+      lpcCredentialsFrom: 'node',
+    };
+    const good = (await postAdmin(TEST, { config: dialog, credentials: { lpcUser: 'guest', lpcPassword: 'guest' } })).body as ProbeAnswer;
+    assert.deepEqual(stepCodes(good), ['dns:dns-literal', 'tcp:tcp-ok', 'mqtt:connack-0-basic']);
+    assert.equal(good.steps[2]?.params['clientId'], lpc.deviceId);
+    const bad = (await postAdmin(TEST, { config: dialog, credentials: { lpcUser: 'guest', lpcPassword: 'nope' } })).body as ProbeAnswer;
+    assert.equal(bad.ok, false);
+    assert.match(stepCodes(bad).at(-1) ?? '', /^mqtt:connack-[45]$/);
+  });
+});
