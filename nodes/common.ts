@@ -10,6 +10,11 @@ export interface ConnectionNode extends Node {
   deviceId: string;
   /** Client nodes register to receive status; deregister in their close handler. */
   register(user: Node): void;
+  /**
+   * The status for an agent state, worded from the connection's catalogue: for client nodes that
+   * follow the agent's status themselves (their own RED._ cannot see the connection's texts).
+   */
+  statusOf(st: AgentStatus): NodeStatus;
   deregister(user: Node): void;
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { AgentStatus } from '../agent/platform';
 import { fail, ok, type Result } from '../dialects/types';
 import { defaultDeviceId, readHostIdentity } from '../devices/host/identity';
@@ -80,6 +80,7 @@ const init = (RED: NodeAPI): void => {
     let last: AgentStatus | undefined;
     node.agent = undefined;
     node.configError = undefined;
+    node.statusOf = (st: AgentStatus): NodeStatus => statusFor(st, t);
 
     node.register = (user: Node): void => {
       users.add(user);

@@ -46,7 +46,7 @@ const init = (RED: NodeAPI): void => {
       });
     });
     ready.catch((e: unknown) => {
-      node.status({ fill: 'red', shape: 'dot', text: RED._('joystick.status.io', { sensor: 'joystick' }) });
+      node.status({ fill: 'red', shape: 'dot', text: RED._('joystick.status.io', { sensor: RED._('joystick.sensor.joystick') }) });
       node.error(new Error(RED._('joystick.errors.start', { reason: asError(e).message }), { cause: e }), {});
     });
 

@@ -8,7 +8,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { OperationConsumer, TrackedOperation } from '../agent/operations';
 import type { AgentStatus } from '../agent/platform';
 import { LogUploader } from '../agent/log-upload/uploader';
-import { isConnectionNode, statusFor } from './common';
+import { isConnectionNode } from './common';
 import { parseLogUploadDef, type LogUploadDef, type LogUploadSettings } from './log-upload-config';
 
 type Def = NodeDef & LogUploadDef & { connection: string };
@@ -54,7 +54,7 @@ const init = (RED: NodeAPI): void => {
     let agentStatus: AgentStatus = agent.currentStatus;
     let own: NodeStatus = { fill: 'green', shape: 'ring', text: t('status.ready', { count: uploader.types.length }) };
     const show = (): void => {
-      node.status(agentStatus.state === 'connected' ? own : statusFor(agentStatus, (k, subs) => RED._(k, subs)));
+      node.status(agentStatus.state === 'connected' ? own : conn.statusOf(agentStatus));
     };
     const onAgentStatus = (st: AgentStatus): void => {
       agentStatus = st;

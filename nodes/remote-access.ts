@@ -10,7 +10,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { OperationConsumer, TrackedOperation } from '../agent/operations';
 import type { AgentStatus } from '../agent/platform';
 import { RemoteAccess, type TunnelEnded, type TunnelOpened } from '../agent/remote-access/manager';
-import { isConnectionNode, statusFor } from './common';
+import { isConnectionNode } from './common';
 import { parseRemoteAccessDef, type RemoteAccessDef, type RemoteAccessSettings } from './remote-access-config';
 
 type Def = NodeDef & RemoteAccessDef & { connection: string };
@@ -54,7 +54,7 @@ const init = (RED: NodeAPI): void => {
       let s: NodeStatus;
       if (agentStatus.state === 'connected') s = { fill: 'green', shape: n > 0 ? 'dot' : 'ring', text: t('status.tunnels', { count: n }) };
       else if (n > 0) s = { fill: 'yellow', shape: 'dot', text: t('status.tunnels-offline', { count: n }) };
-      else s = statusFor(agentStatus, (k, subs) => RED._(k, subs));
+      else s = conn.statusOf(agentStatus);
       node.status(s);
     };
     const onAgentStatus = (st: AgentStatus): void => {

@@ -94,13 +94,13 @@ export function toSeries(s: InSettings, v: SensorValues, orientation: Orientatio
   return out;
 }
 
-/** Short names for status texts, so that "bad __sensor__ data" stays under 20 characters. */
-const SHORT: Record<string, string> = { accelerometer: 'accel', gyroscope: 'gyro', magnetometer: 'compass' };
-
-/** Red status for a device problem (`<ns>.status.<code>` with the sensor's short name). */
+/**
+ * Red status for a device problem: `<ns>.status.<code>` with the sensor's short name from
+ * `<ns>.sensor.<sensor>` (short, so that "bad __sensor__ data" stays under 20 characters).
+ */
 export function problemStatus(t: Translate, ns: string, sensor: string, p: Problem): NodeStatus {
   const key = p.code === 'busy' ? 'io' : p.code;
-  return { fill: 'red', shape: 'dot', text: t(`${ns}.status.${key}`, { sensor: SHORT[sensor] ?? sensor }) };
+  return { fill: 'red', shape: 'dot', text: t(`${ns}.status.${key}`, { sensor: t(`${ns}.sensor.${sensor}`) }) };
 }
 
 export interface OutSettings {

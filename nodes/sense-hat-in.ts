@@ -104,7 +104,8 @@ const init = (RED: NodeAPI): void => {
       timed: boolean,
     ): Promise<{ sent: boolean; failed: { sensor: string; problem: Problem } | undefined }> => {
       const board = lease?.board;
-      if (!board) return { sent: false, failed: { sensor: 'Sense HAT', problem: { code: 'io', text: 'not ready yet' } } };
+      if (!board)
+        return { sent: false, failed: { sensor: 'Sense HAT', problem: { code: 'io', text: RED._('sense-hat-in.errors.not-ready') } } };
       const values = await readAll(board, timed);
       const payload = toSeries(cfg, values, orientationFor(values));
       const failedId = wanted.find((id) => problems.has(id));
@@ -133,7 +134,7 @@ const init = (RED: NodeAPI): void => {
         if (cfg.interval > 0) tick();
       },
       (e: unknown) => {
-        node.status({ fill: 'red', shape: 'dot', text: RED._('sense-hat-in.status.io', { sensor: 'Sense HAT' }) });
+        node.status({ fill: 'red', shape: 'dot', text: RED._('sense-hat-in.status.io', { sensor: RED._('sense-hat-in.sensor.hat') }) });
         node.error(new Error(RED._('sense-hat-in.errors.start', { reason: asError(e).message }), { cause: e }), {});
       },
     );

@@ -120,7 +120,7 @@ const init = (RED: NodeAPI): void => {
           },
           (e: unknown) => {
             healthy = false;
-            if (e instanceof DisplayError) node.status(problemStatus(RED._, 'sense-hat-out', 'LED matrix', e.problem));
+            if (e instanceof DisplayError) node.status(problemStatus(RED._, 'sense-hat-out', 'display', e.problem));
             else node.status({ fill: 'red', shape: 'dot', text: shortReason(asError(e).message) });
             done(new Error(RED._('sense-hat-out.errors.display', { reason: asError(e).message }), { cause: e }));
           },

@@ -206,7 +206,7 @@ const init = (RED: NodeAPI): void => {
         req = requestFromPayload(msg.payload, cfg.defaults);
       else {
         node.status({ fill: 'red', shape: 'dot', text: t('status.bad-input') });
-        done(new Error(t('errors.bad-input', { reason: 'msg.payload must be {name, version, url, …} or msg.operation an update' })));
+        done(new Error(t('errors.bad-input', { reason: t('errors.no-request') })));
         return;
       }
       if (!req.ok) {

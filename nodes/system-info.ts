@@ -9,6 +9,9 @@ interface HostSettings {
   deviceAgentHostRoot?: string;
 }
 
+/** The areas a problem text starts with (`temperature: no thermal zone`, `disk /boot: not mounted`). */
+const AREAS = new Set(['cpu', 'temperature', 'memory', 'disk', 'network', 'uptime', 'processes']);
+
 const init = (RED: NodeAPI): void => {
   function SystemInfoNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -32,7 +35,12 @@ const init = (RED: NodeAPI): void => {
       shown = now;
       if (now === '') node.status({ fill: 'green', shape: 'dot', text: RED._('system-info.status.ok') });
       else {
-        node.status({ fill: 'red', shape: 'dot', text: shortReason(s.problems[0] ?? '') });
+        const first = s.problems[0] ?? '';
+        const area = /^[a-z]+/.exec(first)?.[0] ?? '';
+        const text = AREAS.has(area)
+          ? RED._('system-info.status.unreadable', { what: RED._(`system-info.area.${area}`) })
+          : shortReason(first);
+        node.status({ fill: 'red', shape: 'dot', text });
         if (timed) node.error(new Error(RED._('system-info.errors.unreadable', { reason: now })), {});
       }
     };

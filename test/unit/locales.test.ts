@@ -11,7 +11,21 @@ import { describe, it } from 'node:test';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const LANGS = ['en-US', 'de'];
 /** The nodes covered here; a new node joins this list with its de catalogue and help. */
-const NODES = ['connection', 'measurement', 'event', 'alarm', 'operation', 'operation-status'];
+const NODES = [
+  'connection',
+  'measurement',
+  'event',
+  'alarm',
+  'operation',
+  'operation-status',
+  'sense-hat-in',
+  'sense-hat-out',
+  'joystick',
+  'system-info',
+  'software-update',
+  'remote-access',
+  'log-upload',
+];
 
 type Catalogue = Record<string, unknown>;
 
