@@ -22,10 +22,6 @@ export interface RedOptions {
   settings?: Record<string, unknown>;
   /** Bench-only: one record per publish (see probe.ts). */
   unbatched?: boolean;
-  /** Bench-only: TCP_NODELAY on the agent's socket (see probe.ts). */
-  noDelay?: boolean;
-  /** Bench-only: no mqtt-packet number cache (see probe.ts). */
-  noNumberCache?: boolean;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
   nodeArgs?: readonly string[];
 }
@@ -75,7 +71,7 @@ export class RedChild {
     const probe = path.join(__dirname, 'probe.js');
     fs.writeFileSync(
       path.join(dir, 'settings.js'),
-      `require(${JSON.stringify(probe)}).install(${JSON.stringify({ unbatched: o.unbatched === true, noDelay: o.noDelay === true, noNumberCache: o.noNumberCache === true })});\n` +
+      `require(${JSON.stringify(probe)}).install(${JSON.stringify({ unbatched: o.unbatched === true })});\n` +
         `module.exports = ${JSON.stringify(settings)};\n`,
     );
     fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(o.flows));

@@ -43,9 +43,8 @@ export async function memory(ctx: BenchContext): Promise<Row[]> {
   try {
     const bare: number[] = [];
     const ours: number[] = [];
-    const noCache: number[] = [];
-    const withFlows = async (device: string, noNumberCache: boolean): Promise<number> => {
-      const o = await RedChild.start({ flows: tenNodes(sim.port, device), withPackage: true, env: RED_ENV, noNumberCache });
+    const withFlows = async (device: string): Promise<number> => {
+      const o = await RedChild.start({ flows: tenNodes(sim.port, device), withPackage: true, env: RED_ENV });
       try {
         await startedUp(sim, device);
         return (await settled(o)).rss;
@@ -60,10 +59,9 @@ export async function memory(ctx: BenchContext): Promise<Row[]> {
       } finally {
         await b.stop();
       }
-      ours.push(await withFlows(`bench-mem-${r}`, false));
-      noCache.push(await withFlows(`bench-mem-nocache-${r}`, true));
+      ours.push(await withFlows(`bench-mem-${r}`));
       const mb = (xs: number[]): string => ((xs.at(-1) ?? 0) / MB).toFixed(1);
-      ctx.log(`  round ${r + 1}: bare ${mb(bare)} MB, with package ${mb(ours)} MB, without mqtt-packet's number cache ${mb(noCache)} MB`);
+      ctx.log(`  round ${r + 1}: bare ${mb(bare)} MB, with package ${mb(ours)} MB`);
     }
 
     const device = 'bench-mem-queue';
@@ -110,19 +108,6 @@ export async function memory(ctx: BenchContext): Promise<Row[]> {
         baselineName: '',
         baseline: undefined,
         goal: { kind: 'max', value: 15 },
-      },
-      {
-        id: '4c',
-        what: "what if: 4b without mqtt-packet's number cache",
-        unit: 'MB',
-        ours: (median(noCache) - median(bare)) / MB,
-        baselineName: '',
-        baseline: undefined,
-        goal: { kind: 'none' },
-        note:
-          'not production code: the first packet mqtt.js writes builds a cache of 65 536 Buffers (about 6 MB of heap, seen in a heap ' +
-          "snapshot); the bench turns it off in the Node-RED child (probe.ts) as mqtt.js's writeCache: false option would",
-        samples: { ours: noCache.map((x) => Math.round(x / 1024)) },
       },
       {
         id: '4d',

@@ -16,7 +16,6 @@ import type { Row } from '../lib/table';
 import { now, percentile } from '../lib/util';
 
 const OURS = 'bench-op';
-const OURS_NODELAY = 'bench-op-nodelay';
 const RAW = 'bench-op-raw';
 
 /**
@@ -81,19 +80,16 @@ export async function roundtrip(ctx: BenchContext): Promise<Row[]> {
   const reds: RedChild[] = [];
   const raw = Worker.start('raw-device', profileArgs(ctx, 'roundtrip-raw'));
   try {
-    const start = async (deviceId: string, noDelay: boolean): Promise<void> => {
+    const start = async (deviceId: string): Promise<void> => {
       const flows = roundTrip(sim.port, deviceId);
-      reds.push(
-        await RedChild.start({ flows, withPackage: true, env: RED_ENV, noDelay, nodeArgs: profileArgs(ctx, `roundtrip-${deviceId}`) }),
-      );
+      reds.push(await RedChild.start({ flows, withPackage: true, env: RED_ENV, nodeArgs: profileArgs(ctx, `roundtrip-${deviceId}`) }));
       await startedUp(sim, deviceId);
     };
-    await start(OURS, false);
-    await start(OURS_NODELAY, true);
+    await start(OURS);
     await raw.request('responder', { url: sim.url(), clientId: RAW, username: `${sim.tenant}/${BENCH_USER}`, password: BENCH_PASSWORD });
     await startedUp(sim, RAW);
 
-    const devices = [OURS, OURS_NODELAY, RAW];
+    const devices = [OURS, RAW];
     const samples = new Map<string, number[]>(devices.map((d) => [d, []]));
     const run = async (device: string, count: number, into: number[] | undefined): Promise<void> => {
       for (let i = 0; i < count; i += 1) {
@@ -109,12 +105,9 @@ export async function roundtrip(ctx: BenchContext): Promise<Row[]> {
       }
     }
     const ours = samples.get(OURS) ?? [];
-    const fixed = samples.get(OURS_NODELAY) ?? [];
     const base = samples.get(RAW) ?? [];
     const p = (xs: number[], q: number): string => percentile(xs, q).toFixed(2);
-    ctx.log(
-      `  ours p50 ${p(ours, 50)} p99 ${p(ours, 99)} ms; with TCP_NODELAY p50 ${p(fixed, 50)} p99 ${p(fixed, 99)} ms; raw p50 ${p(base, 50)} p99 ${p(base, 99)} ms`,
-    );
+    ctx.log(`  ours p50 ${p(ours, 50)} p99 ${p(ours, 99)} ms; raw p50 ${p(base, 50)} p99 ${p(base, 99)} ms`);
     const note =
       `${ours.length} operations each, one at a time, ${blocks} rotating blocks; timed at the simulator (create → SUCCESSFUL); ` +
       'simulator sockets with TCP_NODELAY (see roundtrip.ts)';
@@ -139,26 +132,6 @@ export async function roundtrip(ctx: BenchContext): Promise<Row[]> {
         baselineName: 'raw mqtt.js device',
         baseline: percentile(base, 99),
         goal: { kind: 'max', value: 10 },
-      },
-      {
-        id: '3c',
-        what: 'what if: p50 with TCP_NODELAY on the agent socket',
-        unit: 'ms',
-        ours: percentile(fixed, 50),
-        baselineName: 'raw mqtt.js device',
-        baseline: percentile(base, 50),
-        goal: { kind: 'none' },
-        note: "not production code: the bench turns Nagle off on the Node-RED child's client sockets (probe.ts), as a one-line change in transport/session.ts would",
-        samples: { ours: round(fixed) },
-      },
-      {
-        id: '3d',
-        what: 'what if: p99 with TCP_NODELAY on the agent socket',
-        unit: 'ms',
-        ours: percentile(fixed, 99),
-        baselineName: 'raw mqtt.js device',
-        baseline: percentile(base, 99),
-        goal: { kind: 'none' },
       },
     ];
   } finally {
