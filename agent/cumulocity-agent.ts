@@ -20,6 +20,8 @@ export interface AgentConfig {
   deviceId: string;
   auth: AuthConfig;
   tls?: TlsSettings | undefined;
+  /** Publishes per second while a backlog drains after a reconnect (cumulocity.md §5 step 8); 0 = no limit. */
+  drainRatePerSec?: number | undefined;
   /** Trust for the HTTPS side (the connection's CA file and server verification). */
   httpTls?: { ca?: string | undefined; verifyServer: boolean } | undefined;
   keepaliveSec: number;
@@ -66,6 +68,7 @@ export class CumulocityAgent extends MqttAgent {
     outbox: Outbox,
   ) {
     super(outbox, c8y.BATCH_RULE, cfg.badCredentialsRetrySec);
+    this.drainRate = cfg.drainRatePerSec ?? 10;
     this.state = new DeviceState(cfg.dataDir, cfg.host, cfg.deviceId);
     this.tracker = new OperationTracker(
       {

@@ -45,6 +45,11 @@ export abstract class MqttAgent extends EventEmitter implements PlatformAgent {
    * (about 40 ms on Linux, twice per round trip). mqtt.js leaves it on.
    */
   protected noDelay = false;
+  /**
+   * Publishes per second while the backlog queued before this session drains (0 = no limit): see
+   * Courier.paceBacklog. Dialects with a platform rate limit set it.
+   */
+  protected drainRate = 0;
 
   constructor(
     protected readonly outbox: Outbox,
@@ -185,6 +190,7 @@ export abstract class MqttAgent extends EventEmitter implements PlatformAgent {
   /** The start sequence is done: every lane drains and the nodes show connected. */
   protected markReady(): void {
     this.sessionReady = true;
+    this.courier.paceBacklog(this.drainRate); // before the lanes open, or the backlog would leave at once
     this.courier.setLanes(LANES);
     this.setStatus({ state: 'connected', alert: undefined });
   }

@@ -32,6 +32,7 @@ export interface ConnectionDef {
   operationMode?: string;
   requiredInterval?: string | number;
   restartTimeout?: string | number;
+  drainRate?: string | number;
   bootstrapPoll?: string | number;
   bootstrapTimeout?: string | number;
   badCredentialsRetry?: string | number;
@@ -165,6 +166,8 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
   if (!interval.ok) return interval;
   const restart = int(def.restartTimeout, 3600, 10, 86_400, 'restart timeout');
   if (!restart.ok) return restart;
+  const drain = int(def.drainRate, 10, 0, 10_000, 'backlog drain rate');
+  if (!drain.ok) return drain;
   const poll = int(def.bootstrapPoll, 5, 1, 60, 'bootstrap poll interval');
   if (!poll.ok) return poll;
   const bsTimeout = int(def.bootstrapTimeout, 1800, 10, 86_400, 'bootstrap timeout');
@@ -195,6 +198,7 @@ export function parseConnectionConfig(def: ConnectionDef, creds: ConnectionCrede
     agentVersion: ctx.agentVersion,
     dataDir: ctx.dataDir,
     restartTimeoutSec: restart.value,
+    drainRatePerSec: drain.value,
     bootstrapPollSec: poll.value,
     bootstrapTimeoutSec: bsTimeout.value,
     badCredentialsRetrySec: badRetry.value,

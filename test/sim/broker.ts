@@ -29,6 +29,8 @@ export interface Received {
   qos: number;
   retain: boolean;
   payload: Buffer;
+  /** Arrival time (ms since 1970). */
+  at: number;
 }
 export interface Sent {
   clientId: string;
@@ -208,7 +210,7 @@ export class SimBroker {
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload, 'utf8');
     const qos = packet.qos ?? 0; // a will's qos is optional
-    this.received.push({ clientId: s.rawClientId, topic: packet.topic, qos, retain: packet.retain ?? false, payload });
+    this.received.push({ clientId: s.rawClientId, topic: packet.topic, qos, retain: packet.retain ?? false, payload, at: Date.now() });
     const remaining = packet.length ?? 2 + Buffer.byteLength(packet.topic) + (qos > 0 ? 2 : 0) + payload.length;
     if ((!isWill && packetSize(remaining) > MAX_PACKET_BYTES) || !mayPublish(s.kind, packet.topic)) {
       this.hooks.changed();

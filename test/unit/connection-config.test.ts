@@ -59,6 +59,7 @@ describe('parseConnectionConfig: defaults', () => {
       auth: { mode: 'basic', user: 'device_rpi', password: 's3cret' },
       tls: { verifyServer: true },
       httpTls: { ca: undefined, verifyServer: true },
+      drainRatePerSec: 10,
       keepaliveSec: 60,
       will: true,
       operationMode: 'id',

@@ -68,7 +68,7 @@ describe('Courier', () => {
     for (let i = 0; i < 20_000; i += 1)
       void outbox.put({ topic: 's/us', payload: `200,c8y_N,n,${i},,2026-01-01T00:00:00.000Z`, priority: 'telemetry', batchable: true });
     await outbox.put({ topic: 's/us', payload: 'last', priority: 'telemetry', batchable: true });
-    const c = new Courier(outbox, BATCH_RULE, 4);
+    const c = new Courier(outbox, BATCH_RULE, { publishes: 4, bytes: 1 << 20 });
     c.attach(publish, ['session', 'control', 'telemetry']);
     await new Promise((r) => setTimeout(r, 5)); // the drain is under way
     await outbox.put({ topic: 's/us', payload: '506,4711', priority: 'control', batchable: true });
@@ -83,7 +83,7 @@ describe('Courier', () => {
 
   it('puts in-flight records back when the session is lost, and sends them again in order', async () => {
     for (let i = 0; i < 50; i += 1) await outbox.put({ topic: 's/us', payload: `r${i}`, priority: 'control', batchable: false });
-    const c = new Courier(outbox, BATCH_RULE, 8);
+    const c = new Courier(outbox, BATCH_RULE, { publishes: 8, bytes: 1 << 20 });
     const never = (): Promise<void> => new Promise(() => undefined); // a broker that never answers
     c.attach(never, ['session', 'control', 'telemetry']);
     assert.equal(outbox.stats().inFlight, 8);
@@ -96,6 +96,63 @@ describe('Courier', () => {
       received,
       Array.from({ length: 50 }, (_, i) => `r${i}`),
     );
+    c.dispose();
+  });
+
+  it('keeps at most the window in flight: by publishes for small records, by bytes for big batches', async () => {
+    const never = (): Promise<void> => new Promise(() => undefined);
+    for (let i = 0; i < 50; i += 1) await outbox.put({ topic: 's/us', payload: `r${i}`, priority: 'control', batchable: false });
+    const small = new Courier(outbox, BATCH_RULE, { publishes: 10, bytes: 1 << 20 });
+    small.attach(never, ['session', 'control', 'telemetry']);
+    assert.equal(small.inFlightCount, 10, 'the publish limit holds for small records');
+    small.dispose();
+    for (let i = 0; i < 50; i += 1) await outbox.put({ topic: 's/us', payload: 'x'.repeat(1000), priority: 'control', batchable: false });
+    const big = new Courier(outbox, BATCH_RULE, { publishes: 1000, bytes: 4500 });
+    big.attach(never, ['session', 'control', 'telemetry']);
+    // 50 small ones (r0…r49, about 150 bytes) fit, then 1000-byte records until the budget is passed: the 5th crosses it.
+    const records = outbox.stats().inFlight;
+    assert.ok(records >= 50 + 4 && records <= 50 + 5, `${records} records in flight`);
+    big.dispose();
+  });
+
+  it('paces a backlog after a reconnect, then sends live records at full speed', async () => {
+    for (let i = 0; i < 150; i += 1) await outbox.put({ topic: 's/us', payload: `b${i}`, priority: 'control', batchable: false });
+    const c = new Courier(outbox, BATCH_RULE);
+    const started = Date.now();
+    c.paceBacklog(100); // as the agent does: before the lanes open
+    c.attach(publish, ['session', 'control', 'telemetry']);
+    assert.equal(c.pacing, true);
+    assert.ok(outbox.stats().inFlight <= 100, `a burst of at most one second's worth: ${outbox.stats().inFlight} in flight`);
+    await idle(c);
+    // 100 at once, then 100/s: the other 50 cannot be out before about half a second.
+    assert.ok(Date.now() - started >= 450, `150 records at 100/s after a burst of 100 took only ${Date.now() - started} ms`);
+    assert.equal(c.pacing, false, 'the backlog is out: no more pacing');
+    const live = Date.now();
+    const puts: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i += 1) puts.push(outbox.put({ topic: 's/us', payload: `live${i}`, priority: 'control', batchable: false }));
+    await Promise.all(puts);
+    while (outbox.stats().pending + outbox.stats().inFlight > 0) await idle(c);
+    // Paced, 200 records would need at least a second (burst 100, then 100/s).
+    const took = Date.now() - live;
+    assert.ok(took < 1000, `200 live records took ${took} ms: they were paced`);
+    // The broker's publish event may trail its PUBACK by a tick.
+    for (let i = 0; i < 100 && received.length < 350; i += 1) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(received, [...Array.from({ length: 150 }, (_, i) => `b${i}`), ...Array.from({ length: 200 }, (_, i) => `live${i}`)]);
+    c.dispose();
+  });
+
+  it('does not pace when nothing is queued at the reconnect, or with a rate of 0', async () => {
+    const c = new Courier(outbox, BATCH_RULE);
+    c.attach(publish, ['session', 'control', 'telemetry']);
+    c.paceBacklog(10);
+    assert.equal(c.pacing, false, 'nothing queued');
+    c.detach();
+    for (let i = 0; i < 40; i += 1) await outbox.put({ topic: 's/us', payload: `z${i}`, priority: 'control', batchable: false });
+    c.paceBacklog(0);
+    c.attach(publish, ['session', 'control', 'telemetry']);
+    assert.equal(c.pacing, false, 'rate 0');
+    assert.equal(outbox.stats().inFlight, 40);
+    await idle(c);
     c.dispose();
   });
 });
