@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createTestPki, type TestPki } from '../sim/certs';
@@ -14,6 +13,7 @@ import { SimPlatformHttp } from '../sim/platform-http';
 import { CumulocitySimulator } from '../sim/simulator';
 import { tgz } from '../support/archives';
 import { ALL_NODES, connectionNode, helper, statusMatching, useSettings } from '../support/red';
+import { connect, echoServer, roundTrip, type EchoServer } from '../support/tunnel';
 
 const DEV = 'rpi-https';
 const NODES: unknown[] = [
@@ -27,7 +27,7 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
   let pki: TestPki;
   let sim: CumulocitySimulator;
   let web: SimPlatformHttp;
-  let echo: net.Server;
+  let echo: EchoServer;
   let dataDir: string;
   let cleanup: () => void;
   let logFile: string;
@@ -35,12 +35,11 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
   before(async () => {
     pki = createTestPki();
     await helper.startServer();
-    echo = net.createServer((s) => s.pipe(s));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    echo = await echoServer();
   });
   after(async () => {
     await helper.stopServer();
-    await new Promise<void>((r) => echo.close(() => r()));
+    await echo.close();
   });
   beforeEach(async () => {
     sim = await CumulocitySimulator.start({ tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true } });
@@ -72,6 +71,12 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
     return out;
   }
 
+  /** A connection in certificate mode over mqtts, trusting the test CA. */
+  function certConnection(): Record<string, unknown> {
+    return connectionNode({ port: sim.tlsPort!, protocol: 'mqtts', deviceId: DEV, authMode: 'cert', httpUrl: web.url(), ...files(true) })
+      .node;
+  }
+
   async function load(conn: Record<string, unknown>, credentials: Record<string, object>): Promise<void> {
     const flow = [
       conn,
@@ -80,7 +85,7 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
         id: 'ra',
         type: 'device-agent-remote-access',
         connection: 'conn',
-        allow: `127.0.0.1:${(echo.address() as net.AddressInfo).port}`,
+        allow: `127.0.0.1:${echo.port}`,
         wires: [[]],
       },
     ];
@@ -112,14 +117,7 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
   });
 
   it('certificate mode: asks for a JWT on s/uat, uploads a log and downloads from the repository with it', async () => {
-    const { node } = connectionNode({
-      port: sim.tlsPort!,
-      protocol: 'mqtts',
-      deviceId: DEV,
-      authMode: 'cert',
-      httpUrl: web.url(),
-      ...files(true),
-    });
+    const node = certConnection();
     const update = {
       id: 'sw',
       type: 'device-agent-software-update',
@@ -151,32 +149,16 @@ describe("the platform's HTTP side over TLS (Basic and device JWT)", { timeout: 
   });
 
   it('certificate mode: a remote-access tunnel over wss moves bytes both ways', async () => {
-    const { node } = connectionNode({
-      port: sim.tlsPort!,
-      protocol: 'mqtts',
-      deviceId: DEV,
-      authMode: 'cert',
-      httpUrl: web.url(),
-      ...files(true),
-    });
+    const node = certConnection();
     await load(node, {});
     await sim.waitFor(() => sim.received.some((r) => r.clientId === DEV && r.topic === 's/uat'), 5000, 's/uat');
     await sim.waitFor(() => sim.devices.get(DEV)?.supportedOperations.includes('c8y_RemoteAccessConnect') === true, 5000, '114');
-    const port = (echo.address() as net.AddressInfo).port;
+    const port = echo.port;
     const ep = await web.remoteAccessEndpoint(DEV, '127.0.0.1', port);
     try {
-      const user = net.connect(ep.port, '127.0.0.1');
+      const user = await connect(ep.port);
       const data = Buffer.from('through a JWT-authenticated tunnel');
-      const got = await new Promise<Buffer>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        user.on('data', (c: Buffer) => {
-          chunks.push(c);
-          if (Buffer.concat(chunks).length >= data.length) resolve(Buffer.concat(chunks));
-        });
-        user.on('error', reject);
-        user.write(data);
-      });
-      assert.ok(got.equals(data));
+      assert.ok((await roundTrip(user, data)).received.equals(data));
       user.destroy();
     } finally {
       await ep.close();
