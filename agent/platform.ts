@@ -58,6 +58,11 @@ export interface PlatformAgent extends EventEmitter {
    * (binary uploads, remote-access WebSockets); undefined when not available.
    */
   platformHttp?(): PlatformHttpAccess | undefined;
+  /**
+   * The operation that asks this device for a remote-access tunnel, when it is not Cumulocity's
+   * `c8y_RemoteAccessConnect` (Helix Device Cloud: the `remote-access` method, relay form).
+   */
+  readonly remoteAccessOperation?: string | undefined;
   /** The flow's outcome for an operation; returns an error text if it cannot be applied. */
   report(key: string, status: OperationStatus, reason?: string, result?: string[]): string | undefined;
   /**

@@ -1,5 +1,6 @@
 /**
- * device-agent-remote-access: the connection's handler of `c8y_RemoteAccessConnect` (issue 11).
+ * device-agent-remote-access: the connection's handler of `c8y_RemoteAccessConnect` (issue 11), or
+ * of the dialect's own remote-access operation (agent.remoteAccessOperation; relay form).
  * A node of its own rather than a mode of the operation node: it owns sockets that outlive the
  * operation, a security policy (the allow-list) and a status (open tunnels) that the generic
  * operation node has no place for, and it reports the operation itself once the tunnel is up.
@@ -96,7 +97,7 @@ const init = (RED: NodeAPI): void => {
         .catch((err: unknown) => node.error(err, {}));
     };
     const consumer: OperationConsumer = {
-      fragments: [FRAGMENT],
+      fragments: [agent.remoteAccessOperation ?? FRAGMENT],
       completeOnRestart: false,
       // Target and WebSocket each within the connect timeout; the tracker's limit only catches a hang.
       timeoutSec: cfg.connectTimeoutSec * 2 + 10,

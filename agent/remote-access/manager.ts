@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { fail, ok, type Result } from '../../dialects/types';
 import { platformTls, type PlatformHttpAccess } from '../platform';
-import { deviceEndpoint, formatTarget, isAllowed, parseConnectRequest, type Target } from './targets';
+import { deviceEndpoint, formatTarget, isAllowed, parseConnectRequest, parseRelayRequest, type Target } from './targets';
 import { Tunnel, type TunnelClosed } from './tunnel';
 
 export interface RemoteAccessConfig {
@@ -62,11 +62,17 @@ export class RemoteAccess extends EventEmitter {
     return [...this.tunnels.values()].map((t) => t.buffered);
   }
 
-  /** One `c8y_RemoteAccessConnect`: resolves with the tunnel once it is up, or with the reason it is not. Never rejects. */
+  /**
+   * One request: `c8y_RemoteAccessConnect` (`{hostname, port, connectionKey}`: the platform's
+   * device endpoint, with the device's credentials) or the relay form (`{url, host, protocol}`:
+   * the WebSocket relay the platform named, Helix Device Cloud). Resolves with the tunnel once it
+   * is up, or with the reason it is not. Never rejects.
+   */
   async connect(params: unknown): Promise<Result<TunnelOpened>> {
-    const req = parseConnectRequest(params);
+    const relay = typeof params === 'object' && params !== null && 'url' in params;
+    const req = relay ? parseRelayRequest(params as Record<string, unknown>) : parseConnectRequest(params);
     if (!req.ok) return req;
-    const { target, key } = req.value;
+    const { target } = req.value;
     const label = formatTarget(target);
     if (this.stopped) return fail('the remote-access node is stopping');
     if (!isAllowed(this.cfg.allow, target)) return fail(`${label} is not on this device's remote-access allow-list`);
@@ -74,15 +80,32 @@ export class RemoteAccess extends EventEmitter {
       return fail(`tunnel limit reached (${this.cfg.maxTunnels} open)`);
     }
     const http = this.http();
-    if (!http) return fail(this.noHttp);
-    const url = deviceEndpoint(http.baseUrl, key);
-    if (!url.ok) return url;
+    let side: { url: string; authorization?: string; protocols: string[]; secrets: string[]; sameHost: boolean };
+    if ('relayUrl' in req.value) {
+      const u = new URL(req.value.relayUrl);
+      // The relay's session travels in the URL: its path and query are secrets.
+      const sameHost = http !== undefined && hostOf(http.baseUrl) === u.hostname;
+      side = {
+        url: req.value.relayUrl,
+        protocols: [],
+        secrets: [req.value.relayUrl, `${u.pathname}${u.search}`, u.search.slice(1)],
+        sameHost,
+      };
+    } else {
+      if (!http) return fail(this.noHttp);
+      const url = deviceEndpoint(http.baseUrl, req.value.key);
+      if (!url.ok) return url;
+      // Subprotocol "binary" as the platform's remote-access service answers it (see README, unverified parts).
+      side = { url: url.value, authorization: http.authorization, protocols: ['binary'], secrets: [req.value.key], sameHost: true };
+    }
     const tunnel = new Tunnel({
       target,
-      url: url.value,
-      authorization: http.authorization,
-      tls: platformTls(http),
-      secrets: [key],
+      url: side.url,
+      authorization: side.authorization,
+      protocols: side.protocols,
+      // The connection's CA and verification setting only for the platform's own host; a relay elsewhere is checked against the system's CAs.
+      tls: http && side.sameHost ? platformTls(http) : undefined,
+      secrets: side.secrets,
       connectTimeoutMs: this.cfg.connectTimeoutSec * 1000,
       idleTimeoutMs: this.cfg.idleTimeoutSec * 1000,
       pingIntervalMs: this.cfg.pingIntervalMs,
@@ -126,5 +149,14 @@ export class RemoteAccess extends EventEmitter {
     this.stopped = true;
     for (const t of this.opening) void t.close();
     await Promise.all([...this.tunnels.values()].map((t) => t.close()));
+  }
+}
+
+/** The host name of a URL, or undefined. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
   }
 }

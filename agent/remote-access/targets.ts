@@ -17,6 +17,16 @@ export interface ConnectRequest {
   key: string;
 }
 
+/**
+ * What a relay-style request asks for (Helix Device Cloud `remote-access`: `url` of the cloud's
+ * WebSocket relay, local `host`, local port as `protocol`). The URL may carry a session token:
+ * never log it.
+ */
+export interface RelayRequest {
+  target: Target;
+  relayUrl: string;
+}
+
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const IPV6 = /^[0-9a-f:.]+$/;
 /** Keys are UUIDs on the real platform; anything that could leave the URL path is refused. */
@@ -74,6 +84,23 @@ export function parseConnectRequest(params: unknown): Result<ConnectRequest> {
   const key = p['connectionKey'];
   if (typeof key !== 'string' || !KEY.test(key)) return fail('the operation carries no valid connection key');
   return ok({ target: { host, port }, key });
+}
+
+/** The relay form (`{url, host, protocol}`), validated: a ws(s) URL and a local target. */
+export function parseRelayRequest(params: Record<string, unknown>): Result<RelayRequest> {
+  let url: URL;
+  try {
+    url = new URL(typeof params['url'] === 'string' ? params['url'] : '');
+  } catch {
+    return fail('the request names no valid relay URL');
+  }
+  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') return fail('the relay URL must be ws:// or wss://');
+  if (url.username || url.password) return fail('the relay URL must not carry a user name or password');
+  const host = typeof params['host'] === 'string' ? parseHost(params['host']) : undefined;
+  if (host === undefined) return fail('the request names no valid host');
+  const port = parsePort(params['protocol'] ?? params['port']);
+  if (port === undefined) return fail(`the request names no valid port for ${host}`);
+  return ok({ target: { host, port }, relayUrl: url.toString() });
 }
 
 /** Exactly listed: same host (as written, case-insensitive) and port. No name resolution. */

@@ -15,8 +15,10 @@ export interface TunnelOptions {
   target: Target;
   /** The device endpoint; it holds the connection key, so it is never logged or shown. */
   url: string;
-  /** Authorization header for the WebSocket upgrade (the device's own credentials). */
-  authorization: string;
+  /** Authorization header for the WebSocket upgrade (the device's own credentials); none for a relay URL that carries its own session. */
+  authorization?: string | undefined;
+  /** WebSocket subprotocols to ask for (Cumulocity's service answers `binary`). */
+  protocols: readonly string[];
   /** TLS trust for wss (the connection's CA and verification). */
   tls?: { ca?: string; rejectUnauthorized: boolean } | undefined;
   /** Secrets to scrub from reasons built from library errors (the connection key). */
@@ -159,9 +161,8 @@ export class Tunnel extends EventEmitter {
 
   private connectPlatform(): Promise<void> {
     return new Promise((resolve, reject) => {
-      // Subprotocol "binary" as the platform's remote-access service answers it (see README, unverified parts).
-      const ws = new WebSocket(this.opts.url, ['binary'], {
-        headers: { Authorization: this.opts.authorization },
+      const ws = new WebSocket(this.opts.url, [...this.opts.protocols], {
+        headers: this.opts.authorization === undefined ? {} : { Authorization: this.opts.authorization },
         handshakeTimeout: this.opts.connectTimeoutMs,
         perMessageDeflate: false,
         followRedirects: false,

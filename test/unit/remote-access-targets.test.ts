@@ -1,6 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { deviceEndpoint, formatTarget, isAllowed, parseAllowList, parseConnectRequest, redact } from '../../agent/remote-access/targets';
+import {
+  deviceEndpoint,
+  formatTarget,
+  isAllowed,
+  parseAllowList,
+  parseConnectRequest,
+  parseRelayRequest,
+  redact,
+} from '../../agent/remote-access/targets';
 import { parseRemoteAccessDef } from '../../nodes/remote-access-config';
 
 const KEY = 'eb5e9d13-1caa-486b-bdda-130ca0d87df8';
@@ -101,5 +109,34 @@ describe('remote access: node settings', () => {
     assert.ok(u.ok);
     assert.equal(u.value.pingIntervalMs, 200);
     assert.equal(u.value.highWaterMark, 65536);
+  });
+});
+
+describe('remote access: the relay form (Helix Device Cloud remote-access)', () => {
+  it('takes the relay URL, the local host and the local port as "protocol"', () => {
+    assert.deepEqual(parseRelayRequest({ url: 'wss://relay.example.com/r/abc?token=s3cret', host: '127.0.0.1', protocol: '22' }), {
+      ok: true,
+      value: { target: { host: '127.0.0.1', port: 22 }, relayUrl: 'wss://relay.example.com/r/abc?token=s3cret' },
+    });
+    assert.deepEqual(parseRelayRequest({ url: 'ws://127.0.0.1:9/x', host: 'LocalHost', protocol: 23 }), {
+      ok: true,
+      value: { target: { host: 'localhost', port: 23 }, relayUrl: 'ws://127.0.0.1:9/x' },
+    });
+  });
+
+  it('refuses a URL that is not ws(s), carries a password, or a bad host or port, without naming the URL', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ url: 'https://relay.example.com/?token=s3cret', host: 'localhost', protocol: 22 }, /ws:\/\/ or wss:\/\//],
+      [{ url: 'not a url s3cret', host: 'localhost', protocol: 22 }, /no valid relay URL/],
+      [{ url: 'wss://u:s3cret@relay.example.com/', host: 'localhost', protocol: 22 }, /user name or password/],
+      [{ url: 'wss://relay.example.com/?token=s3cret', host: 'bad host', protocol: 22 }, /no valid host/],
+      [{ url: 'wss://relay.example.com/?token=s3cret', host: 'localhost', protocol: 70000 }, /no valid port/],
+    ];
+    for (const [params, reason] of cases) {
+      const r = parseRelayRequest(params);
+      assert.equal(r.ok, false);
+      assert.match(r.ok ? '' : r.error, reason);
+      assert.doesNotMatch(r.ok ? '' : r.error, /s3cret/);
+    }
   });
 });
