@@ -70,7 +70,7 @@ export class RemoteAccess extends EventEmitter {
    */
   async connect(params: unknown): Promise<Result<TunnelOpened>> {
     const relay = typeof params === 'object' && params !== null && 'url' in params;
-    const req = relay ? parseRelayRequest(params as Record<string, unknown>) : parseConnectRequest(params);
+    const req = relay ? parseRelayRequest(params) : parseConnectRequest(params);
     if (!req.ok) return req;
     const { target } = req.value;
     const label = formatTarget(target);
