@@ -152,7 +152,7 @@ export class GatewayTable {
       return this.bad(`node/${id}/resources ${short(payload)} is not a JSON list of names`);
     const fx = none();
     const names: string[] = [];
-    for (const r of j.value as string[]) {
+    for (const r of j.value) {
       const bad = checkResourceName(r);
       if (bad) {
         this.malformed += 1;

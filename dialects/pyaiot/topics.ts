@@ -11,7 +11,7 @@ export const RESERVED_RESOURCES: readonly string[] = ['id', 'protocol', 'check',
 
 /** A node id or resource name that fits one topic level (pyaiot.md §9: a `/` breaks topic splitting). */
 export function isLevel(s: string): boolean {
-  return s !== '' && !/[/+#\u0000]/.test(s) && Buffer.byteLength(s, 'utf8') <= 256;
+  return s !== '' && !/[/+#]/.test(s) && !s.includes('\u0000') && Buffer.byteLength(s, 'utf8') <= 256;
 }
 
 /** Why a resource name cannot be used, or undefined when it can. */

@@ -168,7 +168,7 @@ export class PyaiotGatewaySim {
         this.dropped.push([topic, text, 'not a list of names']);
         return this.poke();
       }
-      const names = v as string[];
+      const names = v;
       const fresh = names.filter((r) => !n.resources.includes(r));
       n.resources = names;
       const sub =
@@ -186,7 +186,7 @@ export class PyaiotGatewaySim {
       this.dropped.push([topic, text, 'not {"value": …}']);
       return this.poke();
     }
-    const data = (v as { value: unknown }).value;
+    const data = v.value;
     n.values[leaf] = data;
     this.record({ at: this.now(), type: 'update', uid: n.uid, endpoint: leaf, data, dst: 'all' });
   }
