@@ -203,6 +203,11 @@ export class GatewayTable {
     return fx;
   }
 
+  /** Every node counts as seen at `now` (after the gateway's own outage, when no check could arrive). */
+  touchAll(now: number): void {
+    for (const e of this.nodes.values()) e.lastSeen = Math.max(e.lastSeen, now);
+  }
+
   /** The dead-node sweep (G7): nodes silent for more than max time are removed. */
   sweep(now: number): Effects {
     const fx = none();
