@@ -104,7 +104,7 @@ const init = (RED: NodeAPI): void => {
     gw.on('warning', warn);
 
     gw.on('message', (e: Emitted) => {
-      node.send({ topic: `pyaiot/${e.payload.type}`, payload: e.payload, node: e.node } as NodeMessage);
+      node.send({ topic: `pyaiot/${e.payload.type}`, payload: e.payload, node: e.node });
       if (!relay) return;
       const p = e.payload;
       if (p.type === 'new') relay.appear(e.node).catch(relayFailed);
