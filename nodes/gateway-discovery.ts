@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { CumulocityAgent } from '../agent/cumulocity-agent';
 import { CumulocityChildRelay } from '../agent/cumulocity-children';
 import { PyaiotGateway, type GatewayStatus } from '../agent/pyaiot-gateway';
