@@ -41,7 +41,7 @@ export function numericValue(data: unknown): { value: number; unit?: string } | 
   if (typeof data === 'number') return Number.isFinite(data) ? { value: data } : undefined;
   if (typeof data === 'boolean') return { value: data ? 1 : 0 };
   if (typeof data !== 'string') return undefined;
-  const m = /^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([^\d\s,"][^,"]{0,15})?\s*$/.exec(data);
+  const m = /^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([^\d\s,".+-][^,"]{0,15})?\s*$/.exec(data);
   if (!m) return undefined;
   const value = Number(m[1]);
   if (!Number.isFinite(value)) return undefined;
