@@ -58,6 +58,14 @@ export class PyaiotBroker {
     return this.seen.filter((s) => s.topic === topic);
   }
 
+  /** Drops a client's connection, as a network failure would (no DISCONNECT). */
+  kick(clientId: string): boolean {
+    const c = (this.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } } | undefined> }).clients[clientId];
+    if (!c) return false;
+    c.conn.destroy();
+    return true;
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

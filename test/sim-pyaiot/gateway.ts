@@ -67,6 +67,11 @@ export class PyaiotGatewaySim {
     await this.client.publishAsync(`gateway/${id}/${resource}/set`, text, { qos: 1 });
   }
 
+  /** Anything the gateway could publish, e.g. a discover request with a bad payload. */
+  async raw(topic: string, payload: string): Promise<void> {
+    await this.client.publishAsync(topic, payload, { qos: 1 });
+  }
+
   /** T6, empty. */
   gatewayCheck(): void {
     this.client.publish('gateway/check', '', { qos: 1 });
