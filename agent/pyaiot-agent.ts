@@ -49,6 +49,11 @@ export class PyaiotAgent extends MqttAgent {
   private checkTimer: NodeJS.Timeout | undefined;
   /** The first announcement went out: names that become known later are announced unasked. */
   private announced = false;
+  /**
+   * Names were learned after the first announcement. Then every reconnect lists them again: one
+   * sent while the broker was going away may have been lost, and the gateway keeps the old list.
+   */
+  private grown = false;
   /** Requests refused as bad input (unknown discover payloads, sets nothing handles), since start. */
   badRequests = 0;
 
@@ -140,6 +145,7 @@ export class PyaiotAgent extends MqttAgent {
     if (!this.isLive(gen)) return;
     this.announced = true;
     this.markReady();
+    if (this.grown) this.sendList();
   }
 
   private announce(): void {
@@ -156,7 +162,14 @@ export class PyaiotAgent extends MqttAgent {
   private learn(name: string): void {
     if (this.registry.has(name)) return;
     this.registry.set(name, NO_VALUE);
-    if (this.announced && this.sessionReady) this.queueSession(py.encodeResources(this.cfg.nodeId, this.resourceNames()));
+    if (!this.announced) return;
+    this.grown = true;
+    if (this.sessionReady) this.sendList();
+  }
+
+  /** T3, the resource list, asked for or not. */
+  private sendList(): void {
+    this.queueSession(py.encodeResources(this.cfg.nodeId, this.resourceNames()));
   }
 
   private async publishValue(resource: string, value: py.ResourceValue, priority: 'control' | 'telemetry' = 'telemetry'): Promise<void> {
@@ -184,7 +197,7 @@ export class PyaiotAgent extends MqttAgent {
         return;
       case 'resources':
         this.clearAlert();
-        this.queueSession(py.encodeResources(id, this.resourceNames()));
+        this.sendList();
         return;
       case 'values':
         this.clearAlert();

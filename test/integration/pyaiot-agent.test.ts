@@ -137,4 +137,19 @@ describe('pyaiot node (connection dialect) against the gateway simulator', { tim
     await gw.set('nr7', 'led', '1');
     await got;
   });
+
+  it('a name learned as the connection drops is listed again after the reconnect', async () => {
+    const lists = broker.on('node/nr7/resources').length;
+    const checks = broker.on('node/check').length;
+    assert.ok(broker.kick('pyaiot-nr7'));
+    helper.getNode('m')!.receive({ payload: { pressure: { value: 1003, unit: 'hPa' } } });
+    await gw.waitFor(() => gw.updates('nr7', 'pressure').includes('1003hPa'), 10_000, 'pressure forwarded');
+    assert.ok(broker.on('node/check').length > checks, 'announced again');
+    assert.ok(
+      broker
+        .on('node/nr7/resources')
+        .slice(lists)
+        .some((s) => JSON.parse(s.payload).includes('pressure')),
+    );
+  });
 });
