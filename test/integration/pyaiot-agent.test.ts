@@ -149,7 +149,7 @@ describe('pyaiot node (connection dialect) against the gateway simulator', { tim
       broker
         .on('node/nr7/resources')
         .slice(lists)
-        .some((s) => JSON.parse(s.payload).includes('pressure')),
+        .some((s) => (JSON.parse(s.payload) as string[]).includes('pressure')),
     );
   });
 });
