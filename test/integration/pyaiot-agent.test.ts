@@ -116,7 +116,14 @@ describe('pyaiot node (connection dialect) against the gateway simulator', { tim
     gw.nodes.get('nr7')!.values['led'] = 'unknown';
     await gw.raw('gateway/nr7/discover', 'values');
     await gw.waitFor(() => gw.nodes.get('nr7')!.values['led'] === '0', 5000, 'led value 0 again');
-    assert.equal(broker.on('node/nr7/led').length, before + 1, 'only the values answer');
+    // Only values answers (there may be several: new names earlier ask for values again), all "0".
+    for (let i = 0; i < 50 && broker.on('node/nr7/led').length < before + 1; i += 1) await new Promise((r) => setTimeout(r, 20));
+    const after = broker.on('node/nr7/led').slice(before);
+    assert.ok(after.length >= 1);
+    assert.ok(
+      after.every((x) => x.payload === '{"value":"0"}'),
+      JSON.stringify(after.map((x) => x.payload)),
+    );
   });
 
   it('N6: a discover request that is neither resources nor values turns the nodes red, the next good one green', async () => {
