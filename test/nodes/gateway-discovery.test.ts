@@ -13,6 +13,7 @@ import { PyaiotNodeSim } from '../sim-pyaiot/node';
 import { helper, nextError, statusMatching, useSettings, type TestNode } from '../support/red';
 
 const GATEWAY_NODE = require('../../nodes/gateway-discovery') as unknown;
+const CONNECTION_NODE = require('../../nodes/connection') as unknown;
 
 interface Out {
   topic: string;
@@ -202,6 +203,29 @@ describe('gateway discovery node', { timeout: 60_000 }, () => {
     assert.equal(m.payload.data, 'generic');
     assert.equal(broker.on('gateway/th-1/discover').length, 0);
     assert.deepEqual(got.at(-1)!.node.resources, ['temperature']);
+  });
+
+  it('a relay to a connection that is not Cumulocity is refused with an error; discovery still works', async () => {
+    cleanup = useSettings().cleanup;
+    await helper.load(
+      [CONNECTION_NODE, GATEWAY_NODE],
+      [
+        { id: 'py', type: 'device-agent-connection', dialect: 'pyaiot', pyUrl: broker.url, pyNodeId: 'self' },
+        { id: 'gw', type: 'device-agent-gateway-discovery', broker: broker.url, relay: 'py', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+    );
+    const gw = helper.getNode('gw')!;
+    const got = collect(helper.getNode('out')!);
+    await sim('nr-r', { temperatureMs: 0 });
+    // Our own pyaiot connection (node id "self") is discovered too: Node-RED is node and gateway at once.
+    await until(() => got.some((m) => m.node.id === 'nr-r') && got.some((m) => m.node.id === 'self'), 5000, 'both discovered');
+    // Said once, in the constructor (the test helper records every node.error call).
+    const calls = (gw as unknown as { error: { args: unknown[][] } }).error.args;
+    assert.ok(
+      calls.some((a) => String(a[0]).includes('gateway-discovery.errors.relay')),
+      JSON.stringify(calls.map(String)),
+    );
   });
 
   it('refuses bad settings with a red status and an error', async () => {
