@@ -115,4 +115,20 @@ describe('example pyaiot-gateway.json', { timeout: 60_000 }, () => {
     // nr1 keeps checking: it is not lost.
     assert.ok(!c8y.events.some((x) => x.type === 'c8y_PyaiotNodeLost' && x.text.includes('nr1')));
   });
+
+  it('after a redeploy the children are registered again without platform warnings (41 on 101 is success)', async () => {
+    const before = c8y.errorsSent.filter((e) => e.line.startsWith('41,101')).length;
+    await helper.unload();
+    const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
+    await helper.load([...CORE_NODES, ...ALL_NODES, ...OUR_NODES], flow, {});
+    await c8y.waitFor(() => c8y.errorsSent.filter((e) => e.line.startsWith('41,101')).length > before, 10_000, '41,101 on s/e');
+    // Let the agent read the s/e line, then look at every warning the connection node gave.
+    const n = c8y.measurements.length;
+    await c8y.waitFor(() => c8y.measurements.length > n + 5, 5000, 'more measurements');
+    const warn = (helper.getNode('da_pygw_c8y') as unknown as { warn: { args: unknown[][] } }).warn;
+    assert.deepEqual(
+      warn.args.map((a) => String(a[0])).filter((w) => w.includes('connection.errors.platform')),
+      [],
+    );
+  });
 });
