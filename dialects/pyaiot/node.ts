@@ -56,10 +56,15 @@ export function styleNumber(value: number, unit: string | undefined, style: Valu
 /**
  * A measurement as resource values: each series is one resource, named by its series name
  * (`temperature` for series `temperature`; a payload `{temperature: 21, humidity: 45}` gives two).
+ * Series `lat` and `lng` together are the dashboard's `position` resource (N12).
  */
 export function measurementValues(m: Measurement, style: ValueStyle): Result<Array<{ resource: string; value: ResourceValue }>> {
   const out: Array<{ resource: string; value: ResourceValue }> = [];
+  const lat = m.series.find((s) => s.series === 'lat');
+  const lng = m.series.find((s) => s.series === 'lng');
+  if (lat && lng) out.push({ resource: 'position', value: positionValue(lat.value, lng.value) });
   for (const s of m.series) {
+    if (lat && lng && (s === lat || s === lng)) continue;
     const bad = checkResourceName(s.series);
     if (bad) return fail(bad);
     out.push({ resource: s.series, value: styleNumber(s.value, s.unit, style) });

@@ -88,6 +88,13 @@ describe('pyaiot node (connection dialect) against the gateway simulator', { tim
     assert.equal(lists.at(-1), '["name","os","led","humidity"]');
   });
 
+  it('N12: a measurement with series lat and lng is the position resource, as a JSON string', async () => {
+    helper.getNode('m')!.receive({ payload: { lat: 48.7144507, lng: 2.2058228 } });
+    await gw.waitFor(() => gw.updates('nr7', 'position').length > 0, 5000, 'position');
+    assert.equal(gw.updates('nr7', 'position').at(-1), '{"lat": 48.7144507, "lng": 2.2058228}');
+    assert.ok(!gw.nodes.get('nr7')!.resources.includes('lat'));
+  });
+
   it('N13: a reserved resource name is refused with a clear error; nothing is published', async () => {
     const bad = helper.getNode('bad')!;
     const err = new Promise<Error>((resolve) => bad.once('call:error', (call: { args: [Error] }) => resolve(call.args[0])));

@@ -65,6 +65,26 @@ describe('pyaiot node side', () => {
     assert.equal(py.decodeNodeRequest('nr1', 'gateway/nr1/a/b/set', buf('1')).kind, 'ignored');
   });
 
+  it('N12: series lat and lng of one measurement are the position resource', () => {
+    const m = {
+      time: T,
+      series: [
+        { fragment: 'gps', series: 'lat', value: 48.7144507 },
+        { fragment: 'gps', series: 'lng', value: 2.2058228 },
+        { fragment: 'gps', series: 'speed', value: 3, unit: 'km/h' },
+      ],
+    };
+    const r = py.measurementValues(m, 'dashboard');
+    assert.ok(r.ok);
+    assert.deepEqual(r.value, [
+      { resource: 'position', value: '{"lat": 48.7144507, "lng": 2.2058228}' },
+      { resource: 'speed', value: '3km/h' },
+    ]);
+    const only = py.measurementValues({ time: T, series: [{ fragment: 'gps', series: 'lat', value: 1 }] }, 'raw');
+    assert.ok(only.ok);
+    assert.deepEqual(only.value, [{ resource: 'lat', value: 1 }]);
+  });
+
   it('N12: position is a JSON string inside the value', () => {
     const v = py.encodeValue('nr1', 'position', py.positionValue(48.7144507, 2.2058228));
     assert.ok(v.ok);
