@@ -296,7 +296,8 @@ export class CumulocityAgent extends MqttAgent {
         const line = `${i.code},${i.template},${i.text}`;
         this.platformErrors.push(line);
         if (this.platformErrors.length > 20) this.platformErrors.shift();
-        if (!(i.code === '41' && i.template === '100')) this.emit('platform-error', i);
+        // 41 on 100/101 (device or child already existing) is the create-if-absent succeeding.
+        if (!(i.code === '41' && (i.template === '100' || i.template === '101'))) this.emit('platform-error', i);
         return;
       }
       case 'reply':

@@ -17,6 +17,7 @@ import { ROOT } from './lib/util';
 import { libpyiotcloud } from './lines/libpyiotcloud';
 import { memory } from './lines/memory';
 import { outbox } from './lines/outbox';
+import { pyaiot } from './lines/pyaiot';
 import { remoteAccess } from './lines/remote-access';
 import { roundtrip } from './lines/roundtrip';
 import { startup } from './lines/startup';
@@ -34,6 +35,7 @@ const LINES: Record<string, Line> = {
   '8': libpyiotcloud,
   '11': remoteAccess,
   S: systemInfo,
+  P: pyaiot,
 };
 
 async function main(): Promise<void> {

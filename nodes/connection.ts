@@ -181,6 +181,8 @@ const init = (RED: NodeAPI): void => {
       trinitySecret: { type: 'password' },
       lpcUser: { type: 'text' },
       lpcPassword: { type: 'password' },
+      pyUser: { type: 'text' },
+      pyPassword: { type: 'password' },
     },
   });
 };

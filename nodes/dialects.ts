@@ -11,6 +11,7 @@ import type { BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
 import { parseConnectionConfig, type ConfigContext, type ConnectionCredentials, type ConnectionDef } from './connection-config';
 import { LIBPYIOTCLOUD_DIALECT } from './dialect-libpyiotcloud';
+import { PYAIOT_DIALECT } from './dialect-pyaiot';
 import { TRINITY_DIALECT } from './dialect-trinity';
 
 /** A validated connection: the device it speaks for and how to make its agent. */
@@ -44,6 +45,7 @@ export const DIALECTS: Readonly<Record<string, Dialect>> = {
   },
   trinity: TRINITY_DIALECT,
   libpyiotcloud: LIBPYIOTCLOUD_DIALECT,
+  pyaiot: PYAIOT_DIALECT,
 };
 
 /** The dialect a node names ("" = cumulocity, the first one). */

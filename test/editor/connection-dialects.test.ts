@@ -127,7 +127,7 @@ describe('connection dialog: Trinity and libpyiotcloud (headless Chromium)', { s
     assert.deepEqual((await validity(page, 'trinity')).sort(), [false, true]);
   });
 
-  for (const file of ['trinity-agent.json', 'libpyiotcloud-device.json']) {
+  for (const file of ['trinity-agent.json', 'libpyiotcloud-device.json', 'pyaiot-node.json', 'pyaiot-gateway.json']) {
     it(`imports examples/${file} with every node valid (no red triangle)`, async () => {
       const { page } = browser;
       const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as { id: string }[];

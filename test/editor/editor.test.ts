@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CumulocitySimulator } from '../sim/simulator';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
+import { PyaiotBroker } from '../sim-pyaiot/broker';
 import { TrinitySimulator } from '../sim-trinity/simulator';
 import { browserSkipReason, launchBrowser, screenshotPath, type Browser } from '../support/browser';
 import { startEditor, type EditorServer } from '../support/editor-server';
@@ -96,6 +97,8 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
   // Issue 8: the Trinity and libpyiotcloud examples are configured by the environment too.
   let trinity: TrinitySimulator | undefined;
   let lpc: LibpyiotcloudSimulator | undefined;
+  // Issue 7: the pyaiot examples need the devices' local broker.
+  let pyaiotBroker: PyaiotBroker | undefined;
   let server: EditorServer;
   let browser: Browser;
 
@@ -129,6 +132,10 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
       C8Y_PASSWORD: 'editor-pw',
       C8Y_RESTART_MODE: 'simulate',
       ...(await issue8Env()),
+      ...(await (async (): Promise<Record<string, string>> => {
+        pyaiotBroker = await PyaiotBroker.start();
+        return { PYAIOT_BROKER_URL: pyaiotBroker.url, PYAIOT_NODE_ID: 'editor-nr1' };
+      })()),
     });
     browser = await launchBrowser();
     await editorReady(browser.page, server.url);
@@ -140,6 +147,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     await sim?.stop();
     await trinity?.stop();
     await lpc?.stop();
+    await pyaiotBroker?.stop();
   });
 
   it('shows every node of the package in the palette, labelled from the catalogue', async () => {
@@ -192,7 +200,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     // Issue 8 added Trinity and libpyiotcloud; Cumulocity stays the first and the default.
     assert.deepEqual(
       await page.locator('#node-config-input-dialect option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
-      ['cumulocity', 'trinity', 'libpyiotcloud'],
+      ['cumulocity', 'trinity', 'libpyiotcloud', 'pyaiot'],
     );
     assert.match(await page.locator('#node-config-input-dialect option').first().innerText(), /Cumulocity/);
     assert.ok(await page.locator('.da-dialect[data-dialect="cumulocity"]').isVisible());

@@ -25,6 +25,7 @@ const NODES = [
   'software-update',
   'remote-access',
   'log-upload',
+  'gateway-discovery',
 ];
 
 type Catalogue = Record<string, unknown>;
