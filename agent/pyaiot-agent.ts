@@ -122,6 +122,11 @@ export class PyaiotAgent extends MqttAgent {
     this.tracker.close('Node-RED flow stopped or redeployed while the set request was open');
   }
 
+  /** For the editor's Test connection: the session this agent would open. */
+  probeSession(): SessionSettings {
+    return this.sessionSettings();
+  }
+
   private sessionSettings(): SessionSettings {
     return {
       url: this.cfg.url,

@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
+import { PyaiotBroker } from '../sim-pyaiot/broker';
 import { TrinitySimulator } from '../sim-trinity/simulator';
 import { postAdmin, stepCodes, type ProbeAnswer } from '../support/admin';
 import { ALL_NODES, helper, useSettings } from '../support/red';
@@ -16,11 +17,13 @@ const TEST = '/device-agent-connection/test';
 describe('Test connection: other dialects', { timeout: 60_000 }, () => {
   let trinity: TrinitySimulator;
   let lpc: LibpyiotcloudSimulator;
+  let pyaiot: PyaiotBroker;
   let cleanup: () => void;
 
   before(async () => {
     trinity = await TrinitySimulator.start();
     lpc = await LibpyiotcloudSimulator.start();
+    pyaiot = await PyaiotBroker.start();
     cleanup = useSettings().cleanup;
     await helper.startServer();
     await helper.load(ALL_NODES, [], {});
@@ -29,6 +32,7 @@ describe('Test connection: other dialects', { timeout: 60_000 }, () => {
     await helper.stopServer();
     await trinity.stop();
     await lpc.stop();
+    await pyaiot.stop();
     cleanup();
   });
 
@@ -85,5 +89,13 @@ describe('Test connection: other dialects', { timeout: 60_000 }, () => {
     const bad = (await postAdmin(TEST, { config: dialog, credentials: { lpcUser: 'guest', lpcPassword: 'nope' } })).body as ProbeAnswer;
     assert.equal(bad.ok, false);
     assert.match(stepCodes(bad).at(-1) ?? '', /^mqtt:connack-[45]$/);
+  });
+
+  it("pyaiot: connects with the node's client id to the local broker, and publishes nothing", async () => {
+    const a = (await postAdmin(TEST, { config: { dialect: 'pyaiot', pyUrl: pyaiot.url, pyNodeId: 'probe-node' }, credentials: {} }))
+      .body as ProbeAnswer;
+    assert.deepEqual(stepCodes(a), ['dns:dns-literal', 'tcp:tcp-ok', 'mqtt:connack-0-basic']);
+    assert.match(String(a.steps[2]?.params['clientId']), /probe-node/);
+    assert.equal(pyaiot.seen.length, 0, 'a connection test announces nothing');
   });
 });
