@@ -23,6 +23,8 @@ export interface SessionSettings {
   will?: { topic: string; payload: string } | undefined;
   connectTimeoutMs: number;
   backoff: BackoffOptions;
+  /** Options for mqtt.js's WebSocket on ws/wss URLs (e.g. an `agent` that tunnels through a proxy). */
+  wsOptions?: Record<string, unknown> | undefined;
 }
 
 /** What to do after the broker refused a CONNECT: back off, wait a fixed time, or give up. */
@@ -240,6 +242,7 @@ export class MqttSession extends EventEmitter {
     };
     if (s.username !== undefined) opts.username = s.username;
     if (s.password !== undefined) opts.password = s.password;
+    if (s.wsOptions) opts.wsOptions = s.wsOptions;
     if (s.will) opts.will = { topic: s.will.topic, payload: Buffer.from(s.will.payload), qos: 1, retain: false };
     if (s.tls) {
       opts.rejectUnauthorized = s.tls.verifyServer;
