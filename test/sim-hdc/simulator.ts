@@ -118,7 +118,11 @@ export class HdcSimulator extends EventEmitter {
       if (this.clients.get(c.id) === c) this.clients.delete(c.id);
       this.changed();
     });
-    this.net = new Listeners((socket) => this.aedes.handle(socket));
+    this.net = new Listeners((socket) => this.aedes.handle(socket), {
+      key: opts.pki.server.key,
+      cert: opts.pki.server.cert,
+      requestCert: false,
+    });
     this.https = https.createServer({ key: opts.pki.server.key, cert: opts.pki.server.cert }, (req, res) => this.onHttp(req, res));
     this.https.on('connection', (s: Socket) => {
       this.httpSockets.add(s);
@@ -142,6 +146,11 @@ export class HdcSimulator extends EventEmitter {
 
   get port(): number {
     return this.net.port;
+  }
+
+  /** MQTT over TLS (the test CA's server certificate for 127.0.0.1). */
+  get tlsPort(): number {
+    return this.net.tlsPort ?? 0;
   }
 
   /** HTTPS port: the file service and MQTT over WebSocket (/mqtt). */

@@ -1,0 +1,131 @@
+/**
+ * examples/helix-device-cloud-agent.json as shipped, configured purely by the environment
+ * variables of issue 9, end to end against the HDC simulator over MQTT/TLS with the test CA:
+ * telemetry, attributes, location and the alarm of the seed's demo, the built-in ping, the
+ * `echo` method round trip returning its parameters, and unknown/disabled methods answered in
+ * the protocol's format.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestPki } from '../sim/certs';
+import { HdcSimulator } from '../sim-hdc/simulator';
+import { CORE_NODES } from '../support/core-nodes';
+import { setEnv } from '../support/env';
+import { ALL_NODES, helper, useSettings } from '../support/red';
+
+const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'helix-device-cloud-agent.json');
+const ENV = ['HDC_HOST', 'HDC_PORT', 'HDC_THING_KEY', 'HDC_APP_TOKEN', 'HDC_FILE_PORT', 'HDC_CA_FILE', 'HDC_WORK_DIR'];
+export const HDC_NODES: unknown[] = [
+  require('../../nodes/attribute'),
+  require('../../nodes/location'),
+];
+
+describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
+  let sim: HdcSimulator;
+  let cleanup: () => void;
+  let restoreEnv: () => void = () => undefined;
+  let tmp: string;
+
+  before(async () => {
+    const pki = createTestPki();
+    sim = await HdcSimulator.start({ pki, thingKey: 'dev1-my_app', token: 'TOKEN' });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hdc-example-'));
+    fs.writeFileSync(path.join(tmp, 'ca.pem'), pki.ca.cert);
+    fs.mkdirSync(path.join(tmp, 'work'));
+    restoreEnv = setEnv(ENV, {
+      HDC_HOST: '127.0.0.1',
+      HDC_PORT: String(sim.tlsPort),
+      HDC_THING_KEY: 'dev1-my_app',
+      HDC_APP_TOKEN: 'TOKEN',
+      HDC_FILE_PORT: String(sim.httpsPort),
+      HDC_CA_FILE: path.join(tmp, 'ca.pem'),
+      HDC_WORK_DIR: path.join(tmp, 'work'),
+    });
+    cleanup = useSettings().cleanup;
+    await helper.startServer();
+    const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
+    await helper.load([...CORE_NODES, ...ALL_NODES, ...HDC_NODES], flow, {});
+    await sim.waitFor(() => sim.isConnected(), 10_000, 'the device to connect');
+  });
+
+  after(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    await sim.stop();
+    cleanup();
+    restoreEnv();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('carries no secret in the flow file', () => {
+    const text = fs.readFileSync(FILE, 'utf8');
+    assert.doesNotMatch(text, /"(password|credentials|hdcToken)"\s*:/);
+    assert.doesNotMatch(text, /"TOKEN"/);
+  });
+
+  it('connects over TLS with the thing key and token and never subscribes', () => {
+    const c = sim.connects.at(-1);
+    assert.equal(c?.clientId, 'dev1-my_app');
+    assert.equal(c?.username, 'dev1-my_app');
+    assert.equal(c?.returnCode, 0);
+    assert.deepEqual(sim.subscriptions, []);
+  });
+
+  it('sends telemetry, the device attributes and its location, as the seed demo does', async () => {
+    await sim.waitFor(() => sim.properties.length > 0 && sim.attributes.length >= 3 && sim.locations.length > 0, 10_000, 'the demo records');
+    const t = sim.properties[0];
+    assert.equal(t?.key, 'temp');
+    assert.ok(typeof t?.value === 'number' && t.value >= 20 && t.value <= 25);
+    assert.match(String(t?.ts), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.deepEqual(
+      sim.attributes.map((a) => a.key).sort(),
+      ['hdc_version', 'hostname', 'os_name'],
+    );
+    assert.equal(sim.attributes.find((a) => a.key === 'os_name')?.value, 'Linux');
+    const l = sim.locations[0];
+    assert.equal(l?.['lat'], 45.35);
+    assert.equal(l?.['lng'], -75.91);
+    assert.equal(l?.['city'], 'Ottawa');
+    assert.equal(l?.['zipCode'], null);
+  });
+
+  it('raises the alarm when the temperature is high', async () => {
+    const hot = helper.getNode('da_hdc_hot')!;
+    hot.receive({ payload: { temp: 30 } });
+    await sim.waitFor(() => sim.alarms.some((a) => a.state === 1), 10_000, 'the alarm');
+    assert.deepEqual(
+      sim.alarms.find((a) => a.state === 1),
+      { key: 'temperature_high', state: 1, msg: 'temperature above 24 C' },
+    );
+    // A cool reading clears it (state 0).
+    hot.receive({ payload: { temp: 20 } });
+    await sim.waitFor(() => sim.alarms.at(-1)?.state === 0, 10_000, 'the clear');
+  });
+
+  it('answers ping in the agent and echo through the flow with its parameters (method round trip)', async () => {
+    const ping = sim.execMethod('ping');
+    const pa = await sim.waitAck(ping);
+    assert.equal(pa.errorCode, 0);
+    assert.equal((pa.params as Record<string, unknown>)['response'], 'acknowledged');
+    const started = performance.now();
+    const echo = sim.execMethod('echo', { x: 1, text: 'hello', list: [1, 2] });
+    const ea = await sim.waitAck(echo);
+    const ms = performance.now() - started;
+    assert.deepEqual(ea, { errorCode: 0, errorMessage: '', params: { x: 1, text: 'hello', list: [1, 2] } });
+    console.log(`HDC method round trip (notify → mailbox.check → flow → mailbox.ack): ${ms.toFixed(1)} ms`);
+  });
+
+  it('answers unknown and disabled methods in the protocol format', async () => {
+    const nope = sim.execMethod('nope');
+    assert.deepEqual(await sim.waitAck(nope), { errorCode: 12, errorMessage: 'ERROR: \'Action "nope" does not have a callback\'', params: undefined });
+    const off = sim.execMethod('shutdown_device');
+    assert.deepEqual(await sim.waitAck(off), { errorCode: 18, errorMessage: 'This method is disabled by its iot.cfg setting', params: undefined });
+  });
+
+  it('sent nothing the simulator found wrong', () => {
+    assert.deepEqual(sim.errors, []);
+  });
+});
