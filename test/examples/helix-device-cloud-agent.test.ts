@@ -21,7 +21,13 @@ const ENV = ['HDC_HOST', 'HDC_PORT', 'HDC_THING_KEY', 'HDC_APP_TOKEN', 'HDC_FILE
 export const HDC_NODES: unknown[] = [
   require('../../nodes/attribute'),
   require('../../nodes/location'),
+  require('../../nodes/file-transfer'),
 ];
+
+/** Every file under `dir`, relative. */
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
 
 describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
   let sim: HdcSimulator;
@@ -123,6 +129,79 @@ describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
     assert.deepEqual(await sim.waitAck(nope), { errorCode: 12, errorMessage: 'ERROR: \'Action "nope" does not have a callback\'', params: undefined });
     const off = sim.execMethod('shutdown_device');
     assert.deepEqual(await sim.waitAck(off), { errorCode: 18, errorMessage: 'This method is disabled by its iot.cfg setting', params: undefined });
+  });
+
+  it('downloads a file to HDC_WORK_DIR with the checksum verified, resuming a cut transfer with Range', async () => {
+    const work = path.join(tmp, 'work');
+    sim.addFile('hello.txt', Buffer.from('hello world'));
+    sim.downloadFault = { kind: 'cut', after: 5, times: 1 };
+    const id = sim.execMethod('file_download', { file_name: 'hello.txt' });
+    const a = await sim.waitAck(id);
+    sim.downloadFault = undefined;
+    assert.equal(a.errorCode, 0, String(a.errorMessage));
+    assert.deepEqual(a.params, { file_name: 'hello.txt', bytes: 11, crc32: 222957957 });
+    assert.equal(fs.readFileSync(path.join(work, 'hello.txt'), 'utf8'), 'hello world');
+    const gets = sim.httpLog.filter((h) => h.method === 'GET');
+    assert.deepEqual(
+      gets.map((g) => [g.status, g.range]),
+      [
+        [200, undefined],
+        [206, 'bytes=5-'],
+      ],
+    );
+    assert.deepEqual(tree(work), ['hello.txt'], 'no part file left');
+  });
+
+  it('uploads a file from HDC_WORK_DIR with its CRC-32 (file.put, then POST)', async () => {
+    const work = path.join(tmp, 'work');
+    fs.writeFileSync(path.join(work, 'log.txt'), 'hello world');
+    const id = sim.execMethod('file_upload', { file_name: 'log.txt' });
+    const a = await sim.waitAck(id);
+    assert.equal(a.errorCode, 0, String(a.errorMessage));
+    const put = sim.requests.flatMap((r) => r.commands).find((c) => c.command === 'file.put');
+    assert.deepEqual(put?.params, { thingKey: 'dev1-my_app', fileName: 'log.txt', public: false, crc32: 222957957, global: false });
+    const slot = [...sim.uploads.values()].find((u) => u.name === 'log.txt');
+    assert.equal(slot?.data?.toString(), 'hello world');
+  });
+
+  it('refuses path traversal and folders outside HDC_WORK_DIR with status 10 or 2, writing nothing outside', async () => {
+    const before = tree(tmp);
+    sim.addFile('evil.txt', Buffer.from('x'));
+    const files = helper.getNode('da_hdc_files')!;
+    const red = new Promise<void>((resolve) => {
+      files.on('call:status', (c: { args: [{ fill?: string }] }) => {
+        if (c.args[0]?.fill === 'red') resolve();
+      });
+    });
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ file_name: '../evil.txt' }, 2],
+      [{ file_name: 'evil.txt', file_path: '..' }, 10],
+      [{ file_name: 'evil.txt', file_path: tmp }, 10],
+      [{ file_name: 'passwd', file_path: '/etc' }, 10],
+    ];
+    for (const [p, code] of cases) {
+      const a = await sim.waitAck(sim.execMethod('file_download', p));
+      assert.equal(a.errorCode, code, JSON.stringify(p));
+    }
+    const up = await sim.waitAck(sim.execMethod('file_upload', { file_name: 'passwd', file_path: '/etc' }));
+    assert.equal(up.errorCode, 10);
+    await red;
+    assert.deepEqual(tree(tmp), before, 'nothing new anywhere under the temp dir');
+  });
+
+  it('fails a download with a wrong checksum or an oversize file, keeping nothing', async () => {
+    const work = path.join(tmp, 'work');
+    const before = tree(work);
+    sim.addFile('bad.txt', Buffer.from('hello worlX'), { crc: '222957957' });
+    const bad = await sim.waitAck(sim.execMethod('file_download', { file_name: 'bad.txt' }));
+    assert.equal(bad.errorCode, 19);
+    assert.match(String(bad.errorMessage), /CRC-32/);
+    // A store entry larger than the node's limit (100 MiB): refused from its advertised size.
+    const bigId = sim.addFile('big.bin', Buffer.from('x'), { size: 104857600 + 1 });
+    const over = await sim.waitAck(sim.execMethod('file_download', { file_name: 'big.bin' }));
+    assert.equal(over.errorCode, 7);
+    assert.equal(sim.httpLog.filter((h) => h.url === `/file/${bigId}`).length, 0, 'not even requested');
+    assert.deepEqual(tree(work), before);
   });
 
   it('sent nothing the simulator found wrong', () => {

@@ -49,6 +49,8 @@ export interface StoredFile {
   data: Buffer;
   /** Advertised crc32 (default: the real one); `null` = none. */
   crc?: number | string | null;
+  /** Advertised size (default: the real one). */
+  size?: number;
 }
 
 export type DownloadFault =
@@ -213,9 +215,15 @@ export class HdcSimulator extends EventEmitter {
     return a;
   }
 
-  addFile(name: string, data: Buffer, opts: { global?: boolean; crc?: number | string | null } = {}): string {
+  addFile(name: string, data: Buffer, opts: { global?: boolean; crc?: number | string | null; size?: number } = {}): string {
     const id = `f${this.nextId++}`;
-    this.files.set(id, { name, data, global: opts.global ?? false, ...(opts.crc === undefined ? {} : { crc: opts.crc }) });
+    this.files.set(id, {
+      name,
+      data,
+      global: opts.global ?? false,
+      ...(opts.crc === undefined ? {} : { crc: opts.crc }),
+      ...(opts.size === undefined ? {} : { size: opts.size }),
+    });
     return id;
   }
 
@@ -377,7 +385,7 @@ export class HdcSimulator extends EventEmitter {
         const [id, f] = hit;
         return {
           success: true,
-          params: { fileId: id, fileSize: f.data.length, crc32: f.crc === undefined ? String(crcOf(f.data)) : f.crc },
+          params: { fileId: id, fileSize: f.size ?? f.data.length, crc32: f.crc === undefined ? String(crcOf(f.data)) : f.crc },
         };
       }
       case 'file.put': {

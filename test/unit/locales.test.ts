@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const LANGS = ['en-US', 'de'];
 /** The nodes covered here; a new node joins this list with its de catalogue and help. */
-const NODES = ['connection', 'measurement', 'event', 'alarm', 'operation', 'operation-status', 'attribute', 'location'];
+const NODES = ['connection', 'measurement', 'event', 'alarm', 'operation', 'operation-status', 'attribute', 'location', 'file-transfer'];
 
 type Catalogue = Record<string, unknown>;
 
