@@ -80,6 +80,8 @@ export class TunnelAgent extends http.Agent {
     private readonly secure: boolean,
   ) {
     super({ keepAlive: false });
+    // https.request checks that its agent speaks its protocol.
+    (this as unknown as { protocol: string }).protocol = secure ? 'https:' : 'http:';
   }
 
   /** Node's Agent accepts a socket later through the callback (createConnection returns nothing). */
@@ -94,7 +96,10 @@ export class TunnelAgent extends http.Agent {
           cb(null, raw);
           return;
         }
-        const opts: tls.ConnectionOptions = { socket: raw, servername: o.servername || (net.isIP(host) ? undefined : host) };
+        // `host` for the certificate's name check (tls.connect would check "localhost" without it); SNI only for names.
+        const name = o.servername || host;
+        const opts: tls.ConnectionOptions = { socket: raw, host };
+        if (!net.isIP(name)) opts.servername = name;
         if (o.ca !== undefined) opts.ca = o.ca;
         if (o.rejectUnauthorized !== undefined) opts.rejectUnauthorized = o.rejectUnauthorized;
         const secured = tls.connect(opts);
