@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import * as os from 'node:os';
+import { createTestPki } from '../sim/certs';
 import { CumulocitySimulator } from '../sim/simulator';
+import { HdcSimulator } from '../sim-hdc/simulator';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
 import { TrinitySimulator } from '../sim-trinity/simulator';
 import { browserSkipReason, launchBrowser, screenshotPath, type Browser } from '../support/browser';
@@ -96,6 +99,9 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
   // Issue 8: the Trinity and libpyiotcloud examples are configured by the environment too.
   let trinity: TrinitySimulator | undefined;
   let lpc: LibpyiotcloudSimulator | undefined;
+  // Issue 9: the Helix Device Cloud example too.
+  let hdc: HdcSimulator | undefined;
+  let hdcDir: string | undefined;
   let server: EditorServer;
   let browser: Browser;
 
@@ -119,6 +125,21 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
         LIBPYIOTCLOUD_PASSWORD: 'guest',
       };
     };
+    const issue9Env = async (): Promise<Record<string, string>> => {
+      const pki = createTestPki();
+      hdc = await HdcSimulator.start({ pki });
+      hdcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdc-editor-'));
+      fs.writeFileSync(path.join(hdcDir, 'ca.pem'), pki.ca.cert);
+      return {
+        HDC_HOST: '127.0.0.1',
+        HDC_PORT: String(hdc.tlsPort),
+        HDC_THING_KEY: hdc.thingKey,
+        HDC_APP_TOKEN: hdc.token,
+        HDC_FILE_PORT: String(hdc.httpsPort),
+        HDC_CA_FILE: path.join(hdcDir, 'ca.pem'),
+        HDC_WORK_DIR: hdcDir,
+      };
+    };
     server = await startEditor({
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
@@ -129,6 +150,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
       C8Y_PASSWORD: 'editor-pw',
       C8Y_RESTART_MODE: 'simulate',
       ...(await issue8Env()),
+      ...(await issue9Env()),
     });
     browser = await launchBrowser();
     await editorReady(browser.page, server.url);
@@ -140,6 +162,8 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     await sim?.stop();
     await trinity?.stop();
     await lpc?.stop();
+    await hdc?.stop();
+    if (hdcDir) fs.rmSync(hdcDir, { recursive: true, force: true });
   });
 
   it('shows every node of the package in the palette, labelled from the catalogue', async () => {
@@ -192,7 +216,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     // Issue 8 added Trinity and libpyiotcloud; Cumulocity stays the first and the default.
     assert.deepEqual(
       await page.locator('#node-config-input-dialect option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
-      ['cumulocity', 'trinity', 'libpyiotcloud'],
+      ['cumulocity', 'trinity', 'libpyiotcloud', 'hdc'],
     );
     assert.match(await page.locator('#node-config-input-dialect option').first().innerText(), /Cumulocity/);
     assert.ok(await page.locator('.da-dialect[data-dialect="cumulocity"]').isVisible());
