@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestPki } from '../sim/certs';
+import { tgz } from '../support/archives';
 import { HdcSimulator } from '../sim-hdc/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { setEnv } from '../support/env';
@@ -22,6 +23,7 @@ export const HDC_NODES: unknown[] = [
   require('../../nodes/attribute'),
   require('../../nodes/location'),
   require('../../nodes/file-transfer'),
+  require('../../nodes/software-update'),
 ];
 
 /** Every file under `dir`, relative. */
@@ -50,7 +52,7 @@ describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
       HDC_CA_FILE: path.join(tmp, 'ca.pem'),
       HDC_WORK_DIR: path.join(tmp, 'work'),
     });
-    cleanup = useSettings().cleanup;
+    cleanup = useSettings({ userDir: tmp, deviceAgentSoftwareUpdate: { minFreeBytes: 0 } }).cleanup;
     await helper.startServer();
     const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
     await helper.load([...CORE_NODES, ...ALL_NODES, ...HDC_NODES], flow, {});
@@ -202,6 +204,29 @@ describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
     assert.equal(over.errorCode, 7);
     assert.equal(sim.httpLog.filter((h) => h.url === `/file/${bigId}`).length, 0, 'not even requested');
     assert.deepEqual(tree(work), before);
+  });
+
+  it('installs an OTA package through the software update node (Invoked, then ack 0)', async () => {
+    const update = JSON.stringify({ name: 'demo', version: '1.0', install: 'install.sh', reboot: 'no' });
+    sim.addFile('demo.tar.gz', tgz([{ name: 'update.json', data: update }, { name: 'app.txt', data: 'v1' }]), { global: true });
+    const id = sim.execMethod('software_update', { package: 'demo.tar.gz' });
+    const a = await sim.waitAck(id, 30_000);
+    assert.equal(a.errorCode, 0, String(a.errorMessage));
+    assert.deepEqual(sim.mailbox.get(id)?.updates, ['Invoked']);
+    assert.equal(fs.readFileSync(path.join(tmp, 'hdc-apps', 'demo', 'app.txt'), 'utf8'), 'v1');
+  });
+
+  it('rolls an OTA package back to the version before when its health check fails (no update.json)', async () => {
+    // The cloud's demo.tar.gz is replaced by a broken build of the same package.
+    const entry = [...sim.files.values()].find((f) => f.name === 'demo.tar.gz');
+    assert.ok(entry);
+    entry.data = tgz([{ name: 'app.txt', data: 'v2 without update.json' }]);
+    const id = sim.execMethod('software_update', { package: 'demo.tar.gz' });
+    const a = await sim.waitAck(id, 30_000);
+    assert.notEqual(a.errorCode, 0);
+    assert.match(String(a.errorMessage), /E_HEALTH|health/);
+    assert.equal(fs.readFileSync(path.join(tmp, 'hdc-apps', 'demo', 'app.txt'), 'utf8'), 'v1', 'the version before is back');
+    assert.ok(fs.existsSync(path.join(tmp, 'hdc-apps', 'demo', 'update.json')));
   });
 
   it('sent nothing the simulator found wrong', () => {
