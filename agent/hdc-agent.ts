@@ -431,6 +431,7 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
       this.emit('warning', `no mailbox id to answer ${op.fragment} with (${status})`);
       return;
     }
+    if (op.fragment === 'software_update') this.otaAlarm(op, status);
     if (status === 'EXECUTING') {
       if (LONG_RUNNING.includes(op.fragment)) this.putControl(this.record(hdc.mailboxUpdate(id, 'Invoked'), 'control'));
       return;
@@ -440,6 +441,22 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
       const f = hdc.failureOf(reason);
       this.ack(id, f.code, f.message);
     }
+  }
+
+  /**
+   * The `software_update` alarm of §7: state 0 started, 5 complete, 6 failed (msg `package: <name>`),
+   * and an `OTA: ` log line, so the cloud's OTA view follows the update.
+   */
+  private otaAlarm(op: Operation, status: OperationStatus): void {
+    const params = op.params as Record<string, unknown> | null;
+    const pkg = typeof params?.['package'] === 'string' ? params['package'] : '?';
+    const state = status === 'EXECUTING' ? 0 : status === 'SUCCESSFUL' ? 5 : 6;
+    const at = this.at();
+    this.putControl(
+      this.record(hdc.alarmBatch(this.cfg.thingKey, [{ key: 'software_update', state, msg: `package: ${pkg}`, time: at }], at), 'control'),
+    );
+    const text = status === 'EXECUTING' ? 'started' : status === 'SUCCESSFUL' ? 'complete' : 'failed';
+    this.putControl(this.record(hdc.logPublish(this.cfg.thingKey, `OTA: ${pkg} ${text}`, at), 'control'));
   }
 
   /** Progress text for an open method (`mailbox.update`). */

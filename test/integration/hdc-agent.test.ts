@@ -159,6 +159,57 @@ describe('HdcAgent against the HDC simulator', { timeout: 60_000 }, () => {
     assert.deepEqual(await sim.waitAck(f), { errorCode: 8, errorMessage: 'disk full', params: undefined });
   });
 
+  it('gives reboot_device only to a node that names it, and only when switched on; shutdown stays off', async () => {
+    const a = await up({ allow: { reboot_device: true, shutdown_device: false, decommission_device: false } });
+    const seen: TrackedOperation[] = [];
+    const any: OperationConsumer = {
+      fragments: ['*'],
+      completeOnRestart: false,
+      timeoutSec: 10,
+      deliver: (t) => {
+        seen.push(t);
+        sim.emit('change');
+      },
+    };
+    a.addConsumer(any);
+    // A catch-all node does not take the dangerous methods.
+    const r1 = sim.execMethod('reboot_device');
+    assert.equal((await sim.waitAck(r1)).errorCode, 12);
+    assert.equal(seen.length, 0);
+    const named: OperationConsumer = { ...any, fragments: ['reboot_device', 'shutdown_device'] };
+    a.addConsumer(named);
+    const r2 = sim.execMethod('reboot_device');
+    await sim.waitFor(() => seen.length === 1, 5000, 'reboot delivered');
+    assert.equal(seen[0]?.operation.fragment, 'reboot_device');
+    a.report(seen[0]?.key ?? '', 'SUCCESSFUL');
+    assert.equal((await sim.waitAck(r2)).errorCode, 0);
+    const s1 = sim.execMethod('shutdown_device');
+    assert.deepEqual(await sim.waitAck(s1), {
+      errorCode: 18,
+      errorMessage: 'This method is disabled by its iot.cfg setting',
+      params: undefined,
+    });
+    assert.equal(seen.length, 1, 'shutdown never reached the flow');
+  });
+
+  it('leaves a request waiting on a malformed reply and times it out; a later good reply is taken', async () => {
+    const a = await up({ replyTimeoutMs: 1500 });
+    await sim.waitFor(() => sim.requests.length >= 1, 5000, 'the first mailbox check');
+    sim.withhold = true;
+    const pending = a.requestOne({ command: 'diag.ping' }).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    await sim.waitFor(() => sim.requests.some((r) => r.commands[0]?.command === 'diag.ping'), 5000, 'the ping');
+    const n = sim.requests.find((r) => r.commands[0]?.command === 'diag.ping')?.n ?? 0;
+    sim.sendRaw(`reply/${String(n).padStart(4, '0')}`, '{"1":{"success":'); // cut short
+    assert.match(await pending, /no reply to diag.ping/);
+    assert.match(a.currentStatus.alert ?? '', /not JSON/);
+    sim.withhold = false;
+    const ok2 = await a.requestOne({ command: 'diag.ping' });
+    assert.equal(ok2.success, true);
+  });
+
   it('refuses bad input with an error answer where it can, turns red, and keeps working', async () => {
     const a = await up();
     const alerts: string[] = [];

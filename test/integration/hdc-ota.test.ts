@@ -93,6 +93,18 @@ describe('HDC OTA through the software update node', { timeout: 60_000 }, () => 
     assert.equal(a.errorCode, 0, String(a.errorMessage));
     assert.deepEqual(sim.mailbox.get(id)?.updates, ['Invoked']);
     assert.equal(fs.readFileSync(path.join(apps, 'app', 'ok'), 'utf8'), 'v1');
+    // §7 reporting: the software_update alarm goes 0 (started) → 5 (complete), with OTA log lines.
+    assert.deepEqual(
+      sim.alarms.filter((x) => x.key === 'software_update').map((x) => [x.state, x.msg]),
+      [
+        [0, 'package: app.tar.gz'],
+        [5, 'package: app.tar.gz'],
+      ],
+    );
+    assert.deepEqual(
+      sim.logs.filter((l) => l.startsWith('OTA: ')),
+      ['OTA: app.tar.gz started', 'OTA: app.tar.gz complete'],
+    );
     const gets = sim.requests.flatMap((r) => r.commands).filter((c) => c.command === 'file.get');
     assert.deepEqual(gets.at(-1)?.params, { thingKey: 'dev1-my_app', fileName: 'app.tar.gz', global: true });
   });
@@ -102,6 +114,7 @@ describe('HDC OTA through the software update node', { timeout: 60_000 }, () => 
     const a = await sim.waitAck(id, 30_000);
     assert.notEqual(a.errorCode, 0);
     assert.match(String(a.errorMessage), /E_HEALTH|health/);
+    assert.deepEqual(sim.alarms.at(-1), { key: 'software_update', state: 6, msg: 'package: app-broken.tar.gz' });
     // The version before is back in place.
     assert.equal(fs.readFileSync(path.join(apps, 'app', 'ok'), 'utf8'), 'v1');
     assert.equal(fs.readFileSync(path.join(apps, 'app', 'app.js'), 'utf8'), 'console.log(1)');
