@@ -155,7 +155,19 @@ export class MqttSession extends EventEmitter {
     this.setState('connecting');
     this.lastRefusal = undefined;
     this.lastError = undefined;
-    const client = mqtt.connect(this.settings.url, this.clientOptions());
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.settings.url, this.clientOptions());
+    } catch (err) {
+      // mqtt.js (or the WebSocket under it) can throw on bad options: try again later, never throw out.
+      this.lastError = err instanceof Error ? err : new Error(String(err));
+      this.setState('waiting');
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.connect();
+      }, this.backoff.next());
+      return;
+    }
     this.client = client;
     // Operation statuses are small writes that follow a PUBACK: with Nagle's algorithm on they
     // wait ~40 ms for the broker's delayed ACK (measured by npm run bench, line 3).
