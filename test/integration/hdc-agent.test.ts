@@ -85,6 +85,16 @@ describe('HdcAgent against the HDC simulator', { timeout: 60_000 }, () => {
     assert.deepEqual(sim.subscriptions, []);
   });
 
+  it('is refused with CONNACK 5 for a wrong app token and shows it after repeated refusals', async () => {
+    sim = await HdcSimulator.start({ pki });
+    const a = new HdcAgent(config(sim, root, { token: 'WRONG' }), new MemoryOutbox({ maxBytes: 1 << 20 }));
+    agent = a;
+    a.start();
+    await waitState(a, 'not-authorized');
+    assert.ok(sim.connects.length >= 5);
+    assert.ok(sim.connects.every((c) => c.returnCode === 5));
+  });
+
   it('H2/H4/H5/H6/H7 publishes telemetry, attributes, alarms, locations and logs as TR50 batches', async () => {
     const a = await up();
     const t = new Date('2018-01-02T03:04:05Z');
