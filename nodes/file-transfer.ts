@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { download, resolveTarget, TransferError, upload, type TransferLimits } from '../agent/file-transfer';
 import type { OperationConsumer, TrackedOperation } from '../agent/operations';
 import type { ExtendedAgent } from '../agent/platform';
@@ -54,9 +54,9 @@ const init = (RED: NodeAPI): void => {
     }
     const limits: TransferLimits = { allowedDirs: dirs, maxBytes: maxBytes.value, stallMs: stall.value * 1000, maxResumes: 5 };
 
-    const run = async (t: TrackedOperation): Promise<void> => {
-      const method = t.operation.fragment;
-      const p = params(t.operation.params);
+    /** One transfer as the cloud (or a message) asks for it; rejects with a TransferError carrying the status code. */
+    const transfer = async (method: string, raw: unknown): Promise<{ file: string; bytes: number; crc32: number; name: string }> => {
+      const p = params(raw);
       const name = checkFileName(p['file_name']);
       if (!name.ok) throw new TransferError(STATUS.BAD_PARAMETER, name.error);
       const dir = typeof p['file_path'] === 'string' ? p['file_path'] : undefined;
@@ -71,13 +71,42 @@ const init = (RED: NodeAPI): void => {
         method === 'file_upload'
           ? await upload(store, limits, name.value, file, global)
           : await download(store, limits, name.value, file, global);
-      agent.report(t.key, 'SUCCESSFUL', undefined, [JSON.stringify({ file_name: name.value, bytes: r.bytes, crc32: r.crc32 })]);
       node.status({ fill: 'green', shape: 'dot', text: RED._('file-transfer.status.done', { bytes: r.bytes }) });
+      return { ...r, file, name: name.value };
+    };
+
+    const run = async (t: TrackedOperation): Promise<void> => {
+      const method = t.operation.fragment;
+      const r = await transfer(method, t.operation.params);
+      agent.report(t.key, 'SUCCESSFUL', undefined, [JSON.stringify({ file_name: r.name, bytes: r.bytes, crc32: r.crc32 })]);
       node.send({
         topic: method,
-        payload: { action: method === 'file_upload' ? 'upload' : 'download', file, bytes: r.bytes, crc32: r.crc32 },
+        payload: { action: method === 'file_upload' ? 'upload' : 'download', file: r.file, bytes: r.bytes, crc32: r.crc32 },
       });
     };
+
+    // A flow may move files too: msg.payload {action: "upload" | "download", file_name, file_path?, use_global_store?}.
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessageInFlow) => void, done: (err?: Error) => void) => {
+      const p = params(msg.payload);
+      const action = p['action'];
+      if (action !== 'upload' && action !== 'download') {
+        node.status({ fill: 'red', shape: 'dot', text: RED._('file-transfer.status.failed') });
+        done(new Error(RED._('file-transfer.errors.bad-input')));
+        return;
+      }
+      const method = action === 'upload' ? 'file_upload' : 'file_download';
+      transfer(method, p).then(
+        (r) => {
+          send({ ...msg, topic: method, payload: { action, file: r.file, bytes: r.bytes, crc32: r.crc32 } });
+          done();
+        },
+        (err: unknown) => {
+          node.status({ fill: 'red', shape: 'dot', text: RED._('file-transfer.status.failed') });
+          const text = err instanceof Error ? err.message : String(err);
+          done(new Error(RED._('file-transfer.errors.failed', { method, reason: text }), { cause: err }));
+        },
+      );
+    });
 
     const consumer: OperationConsumer = {
       fragments: ['file_upload', 'file_download'],

@@ -51,9 +51,9 @@ describe('device-agent-file-transfer', { timeout: 60_000 }, () => {
         allowedDirs: work,
         maxBytes: '1000',
         stallSec: '1',
-        wires: [[]],
+        wires: [['out']],
       },
-      { id: 'catch', type: 'helper', wires: [] },
+      { id: 'out', type: 'helper' },
     ];
     await helper.load([...ALL_NODES, FILE_NODE], flow, { conn: { hdcToken: 'TOKEN' } });
     await sim.waitFor(() => sim.isConnected(), 10_000, 'the device to connect');
@@ -104,6 +104,30 @@ describe('device-agent-file-transfer', { timeout: 60_000 }, () => {
     assert.equal(large.errorCode, 7);
     assert.equal([...sim.uploads.values()].filter((u) => u.name === 'large.bin').length, 0, 'no file.put for it');
     fs.rmSync(path.join(work, 'large.bin'));
+  });
+
+  it('takes a transfer from the flow too, and refuses a message without an action', async () => {
+    const node = helper.getNode('files')!;
+    fs.writeFileSync(path.join(work, 'flow.txt'), 'from the flow');
+    const sent = new Promise<{ payload: { action: string; bytes: number; crc32: number } }>((resolve) => {
+      helper.getNode('out')!.once('input', (m: { payload: { action: string; bytes: number; crc32: number } }) => resolve(m));
+    });
+    node.receive({ payload: { action: 'upload', file_name: 'flow.txt' } });
+    const out = await sent;
+    assert.equal(out.payload.action, 'upload');
+    assert.equal(out.payload.bytes, 13);
+    assert.equal([...sim.uploads.values()].find((u) => u.name === 'flow.txt')?.data?.toString(), 'from the flow');
+    const err = await new Promise<Error>((resolve) => {
+      node.once('call:error', (c: { args: [Error] }) => resolve(c.args[0]));
+      node.receive({ payload: { file_name: 'x' } });
+    });
+    assert.ok(err instanceof Error);
+    const traversal = await new Promise<Error>((resolve) => {
+      node.once('call:error', (c: { args: [Error] }) => resolve(c.args[0]));
+      node.receive({ payload: { action: 'download', file_name: 'x', file_path: '../..' } });
+    });
+    assert.ok(traversal instanceof Error);
+    fs.rmSync(path.join(work, 'flow.txt'));
   });
 
   it('refuses to upload through a symbolic link that leads out of the allowed directory', async () => {
