@@ -226,8 +226,13 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     this.counter = 0;
     this.tracker.subscribed();
     this.markReady();
-    // §14: also check once after every (re)connect, so methods queued while offline are found.
-    if (this.isLive(gen)) this.checkMailbox();
+    // §14: also check once after every (re)connect, so methods queued while offline are found —
+    // after the stored acks went out, so a method answered just before a restart is not run twice.
+    this.waitIdle(5000)
+      .then(() => {
+        if (this.isLive(gen)) this.checkMailbox();
+      })
+      .catch(() => undefined);
     return Promise.resolve();
   }
 
@@ -259,15 +264,24 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     const count = hdc.commandCount(joined);
     return this.spaced().then(() => {
       const n = this.nextNumber();
-      this.waiting.set(n, {
+      const w: Waiting = {
         count,
         what: 'records',
         settle: (results) => {
+          if (w.timer) clearTimeout(w.timer);
           for (const [i, r] of results ?? []) {
             if (!r.success) this.emit('warning', `the cloud refused command ${n}-${i}: ${hdc.describeFailure(r)}`);
           }
         },
-      });
+      };
+      // The records are delivered (PUBACK); a reply that never comes is only worth a warning.
+      w.timer = setTimeout(() => {
+        if (this.waiting.get(n) !== w) return;
+        this.waiting.delete(n);
+        this.emit('warning', `no reply to request ${n} within ${this.cfg.replyTimeoutMs} ms`);
+      }, this.cfg.replyTimeoutMs);
+      w.timer.unref();
+      this.waiting.set(n, w);
       return session.publish(hdc.requestTopic(n), hdc.requestFromJoined(joined));
     });
   }
