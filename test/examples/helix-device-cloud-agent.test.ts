@@ -14,11 +14,12 @@ import { createTestPki } from '../sim/certs';
 import { tgz } from '../support/archives';
 import { HdcSimulator } from '../sim-hdc/simulator';
 import { CORE_NODES } from '../support/core-nodes';
+import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 import { setEnv } from '../support/env';
 import { ALL_NODES, helper, useSettings } from '../support/red';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'helix-device-cloud-agent.json');
-const ENV = ['HDC_HOST', 'HDC_PORT', 'HDC_THING_KEY', 'HDC_APP_TOKEN', 'HDC_FILE_PORT', 'HDC_CA_FILE', 'HDC_WORK_DIR'];
+const ENV = ['HDC_HOST', 'HDC_PORT', 'HDC_THING_KEY', 'HDC_APP_TOKEN', 'HDC_FILE_PORT', 'HDC_CA_FILE', 'HDC_WORK_DIR', 'HDC_TRANSPORT', 'HDC_PROXY'];
 export const HDC_NODES: unknown[] = [
   require('../../nodes/attribute'),
   require('../../nodes/location'),
@@ -230,6 +231,67 @@ describe('example helix-device-cloud-agent.json', { timeout: 90_000 }, () => {
   });
 
   it('sent nothing the simulator found wrong', () => {
+    assert.deepEqual(sim.errors, []);
+  });
+});
+
+describe('example helix-device-cloud-agent.json over wss through an HTTP proxy', { timeout: 90_000 }, () => {
+  let sim: HdcSimulator;
+  let proxy: ConnectProxy;
+  let cleanup: () => void;
+  let restoreEnv: () => void = () => undefined;
+  let tmp: string;
+
+  before(async () => {
+    const pki = createTestPki();
+    sim = await HdcSimulator.start({ pki, thingKey: 'dev1-my_app', token: 'TOKEN' });
+    proxy = await startConnectProxy();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hdc-example-wss-'));
+    fs.writeFileSync(path.join(tmp, 'ca.pem'), pki.ca.cert);
+    fs.mkdirSync(path.join(tmp, 'work'));
+    restoreEnv = setEnv(ENV, {
+      HDC_HOST: '127.0.0.1',
+      HDC_PORT: String(sim.httpsPort),
+      HDC_TRANSPORT: 'wss',
+      HDC_PROXY: `http://127.0.0.1:${proxy.port}`,
+      HDC_THING_KEY: 'dev1-my_app',
+      HDC_APP_TOKEN: 'TOKEN',
+      HDC_FILE_PORT: String(sim.httpsPort),
+      HDC_CA_FILE: path.join(tmp, 'ca.pem'),
+      HDC_WORK_DIR: path.join(tmp, 'work'),
+    });
+    cleanup = useSettings({ userDir: tmp, deviceAgentSoftwareUpdate: { minFreeBytes: 0 } }).cleanup;
+    await helper.startServer();
+    const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
+    await helper.load([...CORE_NODES, ...ALL_NODES, ...HDC_NODES], flow, {});
+    await sim.waitFor(() => sim.isConnected(), 10_000, 'the device to connect');
+  });
+
+  after(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    await proxy.close();
+    await sim.stop();
+    cleanup();
+    restoreEnv();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('connects by WebSocket at /mqtt through the proxy tunnel, sends the demo records and answers echo', async () => {
+    assert.equal(sim.connects.at(-1)?.via, 'ws');
+    assert.ok(proxy.tunnels.includes(`127.0.0.1:${sim.httpsPort}`));
+    await sim.waitFor(() => sim.properties.length > 0 && sim.locations.length > 0, 10_000, 'the demo records');
+    const a = await sim.waitAck(sim.execMethod('echo', { via: 'proxy' }));
+    assert.deepEqual(a.params, { via: 'proxy' });
+  });
+
+  it('downloads a file through the same proxy with the checksum verified', async () => {
+    const before = proxy.tunnels.length;
+    sim.addFile('proxied.txt', Buffer.from('hello world'));
+    const a = await sim.waitAck(sim.execMethod('file_download', { file_name: 'proxied.txt' }));
+    assert.equal(a.errorCode, 0, String(a.errorMessage));
+    assert.equal(fs.readFileSync(path.join(tmp, 'work', 'proxied.txt'), 'utf8'), 'hello world');
+    assert.ok(proxy.tunnels.length > before);
     assert.deepEqual(sim.errors, []);
   });
 });
