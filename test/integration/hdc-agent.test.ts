@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HdcAgent, type HdcAgentConfig } from '../../agent/hdc-agent';
 import type { OperationConsumer, TrackedOperation } from '../../agent/operations';
+import { DEFAULT_DURABLE_OPTIONS, DurableOutbox } from '../../transport/durable-outbox';
 import { MemoryOutbox } from '../../transport/outbox';
 import { createTestPki, type TestPki } from '../sim/certs';
 import { HdcSimulator } from '../sim-hdc/simulator';
@@ -240,6 +241,54 @@ describe('HdcAgent against the HDC simulator', { timeout: 60_000 }, () => {
     const ping = sim.execMethod('ping');
     assert.equal((await sim.waitAck(ping)).errorCode, 0);
     assert.equal(a.currentStatus.alert, undefined, 'a good method clears the red status');
+  });
+
+  it('keeps an answer given while the cloud is away across a restart, and does not run the method twice', async () => {
+    sim = await HdcSimulator.start({ pki });
+    const dir = await fsp.mkdtemp(path.join(root, 'outbox-'));
+    const seen: string[] = [];
+    const consumer = (onDeliver: (t: TrackedOperation) => void): OperationConsumer => ({
+      fragments: ['echo'],
+      completeOnRestart: false,
+      timeoutSec: 30,
+      deliver: (t) => {
+        seen.push(t.operation.id ?? '');
+        onDeliver(t);
+        sim.emit('change');
+      },
+    });
+    const out1 = new DurableOutbox(dir, DEFAULT_DURABLE_OPTIONS);
+    const a1 = new HdcAgent(config(sim, root), out1);
+    agent = a1;
+    let open: TrackedOperation | undefined;
+    a1.addConsumer(consumer((t) => (open = t)));
+    a1.start();
+    await waitState(a1, 'connected');
+    const id = sim.execMethod('echo', { n: 1 });
+    await sim.waitFor(() => open !== undefined, 5000, 'the method delivered');
+    await sim.pause();
+    await waitState(a1, 'disconnected');
+    assert.equal(a1.report(open?.key ?? '', 'SUCCESSFUL', undefined, ['{"n":1}']), undefined);
+    await a1.stop();
+    await out1.close();
+    agent = undefined;
+    // A new process: same outbox directory, a fresh agent and consumer.
+    await sim.resume();
+    const out2 = new DurableOutbox(dir, DEFAULT_DURABLE_OPTIONS);
+    const a2 = new HdcAgent(config(sim, root), out2);
+    agent = a2;
+    a2.addConsumer(consumer(() => undefined));
+    a2.start();
+    assert.deepEqual(await sim.waitAck(id), { errorCode: 0, errorMessage: '', params: { n: 1 } });
+    await sim.waitFor(
+      () => sim.requests.filter((r) => r.commands[0]?.command === 'mailbox.check').length >= 2,
+      5000,
+      'the check after connect',
+    );
+    assert.deepEqual(seen, [id], 'delivered once');
+    await a2.stop();
+    agent = undefined;
+    await out2.close();
   });
 
   it('H20 keeps records queued while the link is down and sends them after reconnect, numbering from 0001 again', async () => {

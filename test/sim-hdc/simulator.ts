@@ -168,6 +168,17 @@ export class HdcSimulator extends EventEmitter {
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
   }
 
+  /** Cloud outage: stop listening (MQTT) and cut every client; resume() listens again on the same ports. */
+  async pause(): Promise<void> {
+    await this.net.shut();
+    this.changed();
+  }
+
+  async resume(): Promise<void> {
+    await this.net.open();
+    this.changed();
+  }
+
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
     return waitForChange(this, predicate, timeoutMs, what);
   }
