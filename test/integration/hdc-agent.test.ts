@@ -241,6 +241,13 @@ describe('HdcAgent against the HDC simulator', { timeout: 60_000 }, () => {
     const ping = sim.execMethod('ping');
     assert.equal((await sim.waitAck(ping)).errorCode, 0);
     assert.equal(a.currentStatus.alert, undefined, 'a good method clears the red status');
+    // A duplicate of a reply already taken is ignored like an unknown id.
+    const last = sim.requests.at(-1)?.n ?? 0;
+    sim.sendRaw(`reply/${String(last).padStart(4, '0')}`, '{"1":{"success":true}}');
+    // MQTT keeps order on the connection: the duplicate is handled before the next method's messages.
+    const ping2 = sim.execMethod('ping');
+    assert.equal((await sim.waitAck(ping2)).errorCode, 0);
+    assert.equal(a.strayReplies, 2);
   });
 
   it('keeps an answer given while the cloud is away across a restart, and does not run the method twice', async () => {
