@@ -155,7 +155,7 @@ export abstract class MqttAgent extends EventEmitter implements PlatformAgent {
     this.generation += 1;
     const gen = this.generation;
     this.refused5 = 0;
-    this.courier.attach((topic, payload) => session.publish(topic, payload), SESSION_ONLY);
+    this.courier.attach((topic, payload) => this.publishRecord(session, topic, payload), SESSION_ONLY);
     this.runStartSequence(session, gen).catch((err: unknown) => {
       if (gen !== this.generation || this.stopped) return;
       this.emit('warning', `session start failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -209,6 +209,14 @@ export abstract class MqttAgent extends EventEmitter implements PlatformAgent {
       topics = refused;
       delay *= 2;
     }
+  }
+
+  /**
+   * Publishes one record (or a joined run) the courier took from the outbox. Dialects whose topic
+   * depends on the session (HDC numbers every request per connection) override it.
+   */
+  protected publishRecord(session: MqttSession, topic: string, payload: string): Promise<void> {
+    return session.publish(topic, payload);
   }
 
   /** Queues a record on the session lane (sent first, discarded when the session ends, never stored). */

@@ -105,3 +105,51 @@ export interface PlatformHttpAccess {
 export function platformTls(a: Pick<PlatformHttpAccess, 'ca' | 'verifyServer'>): { ca?: string; rejectUnauthorized: boolean } {
   return { ...(a.ca ? { ca: a.ca } : {}), rejectUnauthorized: a.verifyServer !== false };
 }
+
+/** One position fix (HDC `location.batch`); only lat/lng required. */
+export interface GeoLocation {
+  lat: number;
+  lng: number;
+  heading?: number | undefined;
+  altitude?: number | undefined;
+  speed?: number | undefined;
+  fixAcc?: number | undefined;
+  fixType?: string | undefined;
+  streetNumber?: string | undefined;
+  street?: string | undefined;
+  city?: string | undefined;
+  state?: string | undefined;
+  zipCode?: string | undefined;
+  country?: string | undefined;
+  time: Date;
+}
+
+/**
+ * What platforms with device attributes, locations and a file store offer beyond
+ * {@link PlatformAgent} (Helix Device Cloud, issue 9). Nodes check for each method and refuse
+ * with a clear error on platforms without it.
+ */
+export interface ExtendedAgent {
+  /** Text properties of the device (HDC attributes), all with one time. */
+  sendAttributes?(attrs: Readonly<Record<string, string>>, time: Date): Promise<void>;
+  sendLocation?(fix: GeoLocation): Promise<void>;
+  /** The platform's file store: resolves with the file id to GET from / POST to, and where. */
+  fileStore?(): FileStore | undefined;
+}
+
+export interface FileStoreTarget {
+  /** `https://host:port/file/<id>` */
+  url: string;
+  size?: number | undefined;
+  crc32?: number | undefined;
+}
+
+export interface FileStore {
+  /** TLS settings for the HTTPS file service (CA, verification). */
+  tls: { ca?: string | undefined; verifyServer: boolean };
+  /** Ask for a download; rejects with `notFound: true` when the store has no such file. */
+  prepareDownload(name: string, global: boolean): Promise<FileStoreTarget>;
+  prepareUpload(name: string, crc32: number, global: boolean): Promise<FileStoreTarget>;
+  /** An HTTP(S) proxy URL to use for transfers, when configured. */
+  proxy?: string | undefined;
+}

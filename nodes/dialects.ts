@@ -10,6 +10,7 @@ import { ok, type Result } from '../dialects/types';
 import type { BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
 import { parseConnectionConfig, type ConfigContext, type ConnectionCredentials, type ConnectionDef } from './connection-config';
+import { HDC_DIALECT } from './dialect-hdc';
 import { LIBPYIOTCLOUD_DIALECT } from './dialect-libpyiotcloud';
 import { PYAIOT_DIALECT } from './dialect-pyaiot';
 import { TRINITY_DIALECT } from './dialect-trinity';
@@ -46,6 +47,7 @@ export const DIALECTS: Readonly<Record<string, Dialect>> = {
   trinity: TRINITY_DIALECT,
   libpyiotcloud: LIBPYIOTCLOUD_DIALECT,
   pyaiot: PYAIOT_DIALECT,
+  hdc: HDC_DIALECT,
 };
 
 /** The dialect a node names ("" = cumulocity, the first one). */

@@ -143,8 +143,10 @@ export function parseSoftwareUpdateConfig(def: SoftwareUpdateDef, s: SoftwareUpd
     publicKey = k.value;
   }
   let ca: string | undefined;
-  if ((def.caFile ?? '').trim() !== '') {
-    const r = env.readFile((def.caFile ?? '').trim());
+  // An optional `${VAR}` left unresolved by Node-RED (the variable is not set) means no extra CA.
+  const caFile = (def.caFile ?? '').trim();
+  if (caFile !== '' && !/^\$\{\w+\}$/.test(caFile)) {
+    const r = env.readFile(caFile);
     if (!r.ok) return fail(`cannot read the CA file: ${r.error}`);
     ca = r.value;
   }

@@ -12,6 +12,7 @@ import { acquireLock, Journal, type Job, type JobOperation } from '../devices/so
 import { requestFromOperation, requestFromPayload, type UpdateRequest } from '../devices/software/request';
 import { newJob, recoverJob, runJob, type UpdaterEnv } from '../devices/software/updater';
 import { parseSoftwareUpdateConfig, type SoftwareUpdateDef, type SoftwareUpdateSettings } from './software-update-config';
+import { resolveHdcPackage } from './software-update-hdc';
 import { progressReporter } from './software-update-progress';
 import { agentOf, operationOf, reportOutcome } from './software-update-report';
 
@@ -198,10 +199,19 @@ const init = (RED: NodeAPI): void => {
       done();
     }
 
-    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+    const onInput = (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void): void => {
       const op = operationOf(msg);
+      // HDC OTA: the package is a file of the cloud's store; find its URL first, then go on as usual.
+      const hdcUrl = (msg as { hdcPackageUrl?: unknown }).hdcPackageUrl;
+      if (op?.fragment === 'software_update' && typeof hdcUrl !== 'string') {
+        resolveHdcPackage(agentOf(RED, op.connection), msg.payload).then(
+          (url) => onInput({ ...msg, hdcPackageUrl: url }, _send, done),
+          (err: unknown) => refuse({ op, msg }, new UpdateError('E_DOWNLOAD', err instanceof Error ? err.message : String(err)), done),
+        );
+        return;
+      }
       let req: ReturnType<typeof requestFromPayload>;
-      if (op) req = requestFromOperation(op.fragment, msg.payload, cfg.defaults);
+      if (op) req = requestFromOperation(op.fragment, msg.payload, cfg.defaults, typeof hdcUrl === 'string' ? hdcUrl : undefined);
       else if (msg.payload !== undefined && msg.payload !== null && typeof msg.payload === 'object')
         req = requestFromPayload(msg.payload, cfg.defaults);
       else {
@@ -237,7 +247,8 @@ const init = (RED: NodeAPI): void => {
           (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
         ),
       );
-    });
+    };
+    node.on('input', onInput);
 
     // With a connection set, the platform learns the installed list and the types on every connect (143, 140).
     const announcer = cfg.connection ? agentOf(RED, cfg.connection) : undefined;

@@ -23,6 +23,8 @@ export interface SessionSettings {
   will?: { topic: string; payload: string } | undefined;
   connectTimeoutMs: number;
   backoff: BackoffOptions;
+  /** Options for mqtt.js's WebSocket on ws/wss URLs (e.g. an `agent` that tunnels through a proxy). */
+  wsOptions?: Record<string, unknown> | undefined;
 }
 
 /** What to do after the broker refused a CONNECT: back off, wait a fixed time, or give up. */
@@ -153,7 +155,19 @@ export class MqttSession extends EventEmitter {
     this.setState('connecting');
     this.lastRefusal = undefined;
     this.lastError = undefined;
-    const client = mqtt.connect(this.settings.url, this.clientOptions());
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.settings.url, this.clientOptions());
+    } catch (err) {
+      // mqtt.js (or the WebSocket under it) can throw on bad options: try again later, never throw out.
+      this.lastError = err instanceof Error ? err : new Error(String(err));
+      this.setState('waiting');
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.connect();
+      }, this.backoff.next());
+      return;
+    }
     this.client = client;
     // Operation statuses are small writes that follow a PUBACK: with Nagle's algorithm on they
     // wait ~40 ms for the broker's delayed ACK (measured by npm run bench, line 3).
@@ -240,6 +254,7 @@ export class MqttSession extends EventEmitter {
     };
     if (s.username !== undefined) opts.username = s.username;
     if (s.password !== undefined) opts.password = s.password;
+    if (s.wsOptions) opts.wsOptions = s.wsOptions;
     if (s.will) opts.will = { topic: s.will.topic, payload: Buffer.from(s.will.payload), qos: 1, retain: false };
     if (s.tls) {
       opts.rejectUnauthorized = s.tls.verifyServer;

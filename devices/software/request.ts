@@ -117,7 +117,10 @@ function build(kind: UpdateRequest['kind'], items: readonly unknown[], d: Reques
 }
 
 /** An operation as the operation node delivers it (`msg.operation.fragment`, params in JSON fragment shape). */
-export function requestFromOperation(fragment: string, params: unknown, d: RequestDefaults): Result<UpdateRequest> {
+export function requestFromOperation(fragment: string, params: unknown, d: RequestDefaults, resolvedUrl?: string): Result<UpdateRequest> {
+  // Helix Device Cloud OTA (issue 9): `{package}` names a file of the cloud's store; the node
+  // resolved it to its download URL first (nodes/software-update-hdc.ts).
+  if (fragment === 'software_update') return hdcRequest(params, d, resolvedUrl);
   if (fragment === 'c8y_SoftwareUpdate') {
     if (!Array.isArray(params)) return fail('c8y_SoftwareUpdate without a list of modules');
     return build('software', params, d, 'softwareType');
@@ -130,6 +133,17 @@ export function requestFromOperation(fragment: string, params: unknown, d: Reque
     return r;
   }
   return fail(`${fragment} is not a software or firmware update`);
+}
+
+/** An HDC `software_update` (helix-device-cloud.md §7): a .zip or .tar.gz package, installed under its name without the ending. */
+function hdcRequest(params: unknown, d: RequestDefaults, url: string | undefined): Result<UpdateRequest> {
+  if (!isRecord(params)) return fail('software_update without parameters');
+  const pkg = str(params['package']);
+  if (pkg === '') return fail('software_update without a package');
+  const m = /^(.+?)\.(tar\.gz|tgz|zip)$/i.exec(pkg);
+  if (!m?.[1]) return fail(`${pkg}: only .zip and .tar.gz packages can be installed`);
+  if (!url) return fail(`${pkg}: no download URL for the package`);
+  return build('software', [{ name: m[1], version: str(params['version']) || 'ota', url, action: 'install' }], d, 'type');
 }
 
 /** A plain message: `msg.payload` is one module or a list. */

@@ -119,6 +119,27 @@ describe('connection dialog: Trinity and libpyiotcloud (headless Chromium)', { s
     assert.deepEqual(await validity(page, 'libpyiotcloud'), [true]);
   });
 
+  it('shows only Helix Device Cloud fields for hdc, the token row following its source, and saves a valid node', async () => {
+    const { page } = browser;
+    await openDialog(page);
+    await page.selectOption('#node-config-input-dialect', 'hdc');
+    assert.ok(await visible(page, '.da-dialect[data-dialect="hdc"]'));
+    assert.equal(await visible(page, '.da-dialect[data-dialect="trinity"]'), false);
+    assert.equal(await visible(page, '.da-dialect[data-dialect="cumulocity"]'), false);
+    assert.ok(await visible(page, '#node-config-input-hdcToken'));
+    await page.selectOption('#node-config-input-hdcTokenFrom', 'env');
+    assert.equal(await visible(page, '#node-config-input-hdcToken'), false);
+    assert.ok(await visible(page, '#node-config-input-hdcTokenEnv'));
+    assert.equal(await page.isChecked('#node-config-input-hdcAllowShutdown'), false, 'shutdown off by default');
+    assert.equal(await page.isChecked('#node-config-input-hdcAllowDecommission'), false, 'decommission off by default');
+    const text = await trayText(page);
+    assert.doesNotMatch(text, UNTRANSLATED);
+    assert.match(text, /App token/);
+    await page.fill('#node-config-input-hdcHost', 'hdc.example.com');
+    await saveDialog(page);
+    assert.deepEqual(await validity(page, 'hdc'), [true]);
+  });
+
   it('marks a Trinity node without CID invalid (red triangle), and Cumulocity fields do not count for it', async () => {
     const { page } = browser;
     await openDialog(page);
@@ -127,7 +148,13 @@ describe('connection dialog: Trinity and libpyiotcloud (headless Chromium)', { s
     assert.deepEqual((await validity(page, 'trinity')).sort(), [false, true]);
   });
 
-  for (const file of ['trinity-agent.json', 'libpyiotcloud-device.json', 'pyaiot-node.json', 'pyaiot-gateway.json']) {
+  for (const file of [
+    'trinity-agent.json',
+    'libpyiotcloud-device.json',
+    'pyaiot-node.json',
+    'pyaiot-gateway.json',
+    'helix-device-cloud-agent.json',
+  ]) {
     it(`imports examples/${file} with every node valid (no red triangle)`, async () => {
       const { page } = browser;
       const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as { id: string }[];

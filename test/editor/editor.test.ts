@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import * as os from 'node:os';
+import { createTestPki } from '../sim/certs';
 import { CumulocitySimulator } from '../sim/simulator';
+import { HdcSimulator } from '../sim-hdc/simulator';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
 import { PyaiotBroker } from '../sim-pyaiot/broker';
 import { TrinitySimulator } from '../sim-trinity/simulator';
@@ -99,6 +102,9 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
   let lpc: LibpyiotcloudSimulator | undefined;
   // Issue 7: the pyaiot examples need the devices' local broker.
   let pyaiotBroker: PyaiotBroker | undefined;
+  // Issue 9: the Helix Device Cloud example too.
+  let hdc: HdcSimulator | undefined;
+  let hdcDir: string | undefined;
   let server: EditorServer;
   let browser: Browser;
 
@@ -122,6 +128,21 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
         LIBPYIOTCLOUD_PASSWORD: 'guest',
       };
     };
+    const issue9Env = async (): Promise<Record<string, string>> => {
+      const pki = createTestPki();
+      hdc = await HdcSimulator.start({ pki });
+      hdcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdc-editor-'));
+      fs.writeFileSync(path.join(hdcDir, 'ca.pem'), pki.ca.cert);
+      return {
+        HDC_HOST: '127.0.0.1',
+        HDC_PORT: String(hdc.tlsPort),
+        HDC_THING_KEY: hdc.thingKey,
+        HDC_APP_TOKEN: hdc.token,
+        HDC_FILE_PORT: String(hdc.httpsPort),
+        HDC_CA_FILE: path.join(hdcDir, 'ca.pem'),
+        HDC_WORK_DIR: hdcDir,
+      };
+    };
     server = await startEditor({
       C8Y_HOST: '127.0.0.1',
       C8Y_PORT: String(sim.port),
@@ -136,6 +157,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
         pyaiotBroker = await PyaiotBroker.start();
         return { PYAIOT_BROKER_URL: pyaiotBroker.url, PYAIOT_NODE_ID: 'editor-nr1' };
       })()),
+      ...(await issue9Env()),
     });
     browser = await launchBrowser();
     await editorReady(browser.page, server.url);
@@ -148,6 +170,8 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     await trinity?.stop();
     await lpc?.stop();
     await pyaiotBroker?.stop();
+    await hdc?.stop();
+    if (hdcDir) fs.rmSync(hdcDir, { recursive: true, force: true });
   });
 
   it('shows every node of the package in the palette, labelled from the catalogue', async () => {
@@ -200,7 +224,7 @@ describe('the package in the Node-RED editor (headless Chromium)', { skip: skip 
     // Issue 8 added Trinity and libpyiotcloud; Cumulocity stays the first and the default.
     assert.deepEqual(
       await page.locator('#node-config-input-dialect option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
-      ['cumulocity', 'trinity', 'libpyiotcloud', 'pyaiot'],
+      ['cumulocity', 'trinity', 'libpyiotcloud', 'pyaiot', 'hdc'],
     );
     assert.match(await page.locator('#node-config-input-dialect option').first().innerText(), /Cumulocity/);
     assert.ok(await page.locator('.da-dialect[data-dialect="cumulocity"]').isVisible());

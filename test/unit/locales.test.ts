@@ -26,6 +26,9 @@ const NODES = [
   'remote-access',
   'log-upload',
   'gateway-discovery',
+  'attribute',
+  'location',
+  'file-transfer',
 ];
 
 type Catalogue = Record<string, unknown>;

@@ -1,0 +1,4 @@
+export * from './commands';
+export * from './envelope';
+export * from './files';
+export * from './methods';
