@@ -206,6 +206,17 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     this.failWaiting('the connection was closed');
   }
 
+  /** HDC asks for a tunnel with its `remote-access` method (relay form: `url`, `host`, `protocol`). */
+  readonly remoteAccessOperation = 'remote-access';
+
+  /**
+   * For the editor's Test connection: the session this agent would open. Not with a proxy: the
+   * test connects directly and would tell about another path than the agent takes.
+   */
+  probeSession(): SessionSettings | undefined {
+    return this.cfg.proxy ? undefined : this.sessionSettings();
+  }
+
   private sessionSettings(): SessionSettings {
     const s: SessionSettings = {
       url: this.cfg.url,

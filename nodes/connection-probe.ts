@@ -54,14 +54,17 @@ export function cumulocityTarget(cfg: AgentConfig, login: ProbeLogin): ProbeTarg
 
 /** Any dialect's target from the session settings its agent would connect with. */
 export function sessionTarget(s: SessionSettings): ProbeTarget {
-  const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
-  const kind = s.tls?.cert ? 'cert' : 'basic';
+  const u = new URL(s.url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  // TLS settings count only where the scheme has TLS (a dialect may keep them for plain MQTT too).
+  const tls = u.protocol === 'mqtts:' || u.protocol === 'wss:' ? s.tls : undefined;
+  const kind = tls?.cert ? 'cert' : 'basic';
   return {
     url: s.url,
     host,
     clientId: s.clientId,
     keepaliveSec: s.keepaliveSec,
-    tls: s.tls,
+    tls,
     login: { username: s.username, password: s.password, kind },
   };
 }

@@ -6,6 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
+import { createTestPki } from '../sim/certs';
+import { HdcSimulator } from '../sim-hdc/simulator';
 import { LibpyiotcloudSimulator } from '../sim-libpyiotcloud/simulator';
 import { PyaiotBroker } from '../sim-pyaiot/broker';
 import { TrinitySimulator } from '../sim-trinity/simulator';
@@ -18,12 +20,14 @@ describe('Test connection: other dialects', { timeout: 60_000 }, () => {
   let trinity: TrinitySimulator;
   let lpc: LibpyiotcloudSimulator;
   let pyaiot: PyaiotBroker;
+  let hdc: HdcSimulator;
   let cleanup: () => void;
 
   before(async () => {
     trinity = await TrinitySimulator.start();
     lpc = await LibpyiotcloudSimulator.start();
     pyaiot = await PyaiotBroker.start();
+    hdc = await HdcSimulator.start({ pki: createTestPki() });
     cleanup = useSettings().cleanup;
     await helper.startServer();
     await helper.load(ALL_NODES, [], {});
@@ -33,6 +37,7 @@ describe('Test connection: other dialects', { timeout: 60_000 }, () => {
     await trinity.stop();
     await lpc.stop();
     await pyaiot.stop();
+    await hdc.stop();
     cleanup();
   });
 
@@ -97,5 +102,21 @@ describe('Test connection: other dialects', { timeout: 60_000 }, () => {
     assert.deepEqual(stepCodes(a), ['dns:dns-literal', 'tcp:tcp-ok', 'mqtt:connack-0-basic']);
     assert.match(String(a.steps[2]?.params['clientId']), /probe-node/);
     assert.equal(pyaiot.seen.length, 0, 'a connection test announces nothing');
+  });
+
+  it('Helix Device Cloud: logs in with the thing key and app token; a wrong token is explained', async () => {
+    const dialog = {
+      dialect: 'hdc',
+      hdcHost: '127.0.0.1',
+      hdcPort: String(hdc.port),
+      hdcTransport: 'mqtt',
+      hdcDeviceId: 'dev1',
+      hdcAppId: 'my_app',
+    };
+    const good = (await postAdmin(TEST, { config: dialog, credentials: { hdcToken: 'TOKEN' } })).body as ProbeAnswer;
+    assert.deepEqual(stepCodes(good), ['dns:dns-literal', 'tcp:tcp-ok', 'mqtt:connack-0-basic']);
+    const bad = (await postAdmin(TEST, { config: dialog, credentials: { hdcToken: 'WRONG' } })).body as ProbeAnswer;
+    assert.equal(bad.ok, false);
+    assert.match(stepCodes(bad).at(-1) ?? '', /^mqtt:connack-[45]$/);
   });
 });
