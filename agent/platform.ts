@@ -5,8 +5,8 @@
  * measurement, event, alarm and operation nodes work unchanged on every platform.
  */
 import type { EventEmitter } from 'node:events';
-import type { AlarmChange, DeviceEvent, Measurement, OperationStatus, SoftwareItem } from '../dialects/types';
-export type { SoftwareItem } from '../dialects/types';
+import type { AlarmChange, DeviceEvent, GeoLocation, Measurement, OperationStatus, SoftwareItem } from '../dialects/types';
+export type { GeoLocation, SoftwareItem } from '../dialects/types';
 import type { SessionSettings } from '../transport/session';
 import type { OperationConsumer } from './operations';
 
@@ -104,24 +104,6 @@ export interface PlatformHttpAccess {
 /** Node's TLS options for a request to the platform's HTTP side. */
 export function platformTls(a: Pick<PlatformHttpAccess, 'ca' | 'verifyServer'>): { ca?: string; rejectUnauthorized: boolean } {
   return { ...(a.ca ? { ca: a.ca } : {}), rejectUnauthorized: a.verifyServer !== false };
-}
-
-/** One position fix (HDC `location.batch`); only lat/lng required. */
-export interface GeoLocation {
-  lat: number;
-  lng: number;
-  heading?: number | undefined;
-  altitude?: number | undefined;
-  speed?: number | undefined;
-  fixAcc?: number | undefined;
-  fixType?: string | undefined;
-  streetNumber?: string | undefined;
-  street?: string | undefined;
-  city?: string | undefined;
-  state?: string | undefined;
-  zipCode?: string | undefined;
-  country?: string | undefined;
-  time: Date;
 }
 
 /**

@@ -116,3 +116,21 @@ export interface SoftwareItem {
   type?: string | undefined;
   url?: string | undefined;
 }
+
+/** One position fix (HDC `location.batch`, a location node); only lat/lng required. */
+export interface GeoLocation {
+  lat: number;
+  lng: number;
+  heading?: number | undefined;
+  altitude?: number | undefined;
+  speed?: number | undefined;
+  fixAcc?: number | undefined;
+  fixType?: string | undefined;
+  streetNumber?: string | undefined;
+  street?: string | undefined;
+  city?: string | undefined;
+  state?: string | undefined;
+  zipCode?: string | undefined;
+  country?: string | undefined;
+  time: Date;
+}

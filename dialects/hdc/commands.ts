@@ -3,7 +3,7 @@
  * quirks included: the odd top-level `key`/`value` (or `lat`/`lng`) strings of batch commands,
  * the lowercase `corrid` of property items, null-valued keys inside batch items.
  */
-import { fail, ok, type Result } from '../types';
+import { fail, ok, type GeoLocation, type Result } from '../types';
 import { dropNulls, hasControl, type Command, type Json, type JsonObject } from './envelope';
 
 export const MAX_THING_KEY = 64;
@@ -76,22 +76,7 @@ export function alarmBatch(thing: string, items: readonly AlarmItem[], at: Date)
 }
 
 /** The location fields of one fix; all but lat/lng optional (§4). */
-export interface Location {
-  lat: number;
-  lng: number;
-  heading?: number | undefined;
-  altitude?: number | undefined;
-  speed?: number | undefined;
-  fixAcc?: number | undefined;
-  fixType?: string | undefined;
-  streetNumber?: string | undefined;
-  street?: string | undefined;
-  city?: string | undefined;
-  state?: string | undefined;
-  zipCode?: string | undefined;
-  country?: string | undefined;
-  time: Date;
-}
+export type Location = GeoLocation;
 
 export const LOCATION_NUMBERS = ['heading', 'altitude', 'speed', 'fixAcc'] as const;
 export const LOCATION_TEXTS = ['fixType', 'streetNumber', 'street', 'city', 'state', 'zipCode', 'country'] as const;
