@@ -25,7 +25,8 @@ export type PublishFn = (topic: string, payload: string) => Promise<void>;
  * records of one topic joined by the dialect's {@link BatchRule}, up to `window.publishes`
  * publishes and `window.bytes` payload bytes in flight (a new publish starts while under both).
  * Many small publishes in flight keep a one-record-per-publish stream from waiting on PUBACKs;
- * the byte budget bounds what a lost connection makes us send twice when publishes are batched. A record leaves the outbox only on PUBACK; on a lost session its records go back, in order.
+ * the byte budget bounds what a lost connection makes us send twice when publishes are batched.
+ * A record leaves the outbox only on PUBACK; on a lost session its records go back, in order.
  *
  * Events: `idle` when nothing is pending or in flight; `rejected` (records, error) when a publish
  * failed while the session was still attached (the records are dropped so they cannot block the queue).
@@ -33,9 +34,9 @@ export type PublishFn = (topic: string, payload: string) => Promise<void>;
 export class Courier extends EventEmitter {
   private publishFn: PublishFn | undefined;
   private lanes: readonly Lane[] = [];
-  private inFlight = new Map<number, OutboxRecord[]>();
+  /** Per publish id: its records and its payload size (for the byte budget). */
+  private inFlight = new Map<number, { run: OutboxRecord[]; bytes: number }>();
   private inFlightBytes = 0;
-  private readonly payloadBytes = new Map<number, number>();
   private generation = 0;
   private nextPublish = 0;
   private readonly failures = new Map<number, number>();
@@ -124,9 +125,8 @@ export class Courier extends EventEmitter {
     this.publishFn = undefined;
     this.lanes = [];
     const seqs: number[] = [];
-    for (const run of this.inFlight.values()) for (const r of run) seqs.push(r.seq);
+    for (const { run } of this.inFlight.values()) for (const r of run) seqs.push(r.seq);
     this.inFlight.clear();
-    this.payloadBytes.clear();
     this.inFlightBytes = 0;
     if (seqs.length > 0) this.outbox.release(seqs);
   }
@@ -151,27 +151,26 @@ export class Courier extends EventEmitter {
       if (!first) break;
       const id = this.nextPublish++;
       const gen = this.generation;
-      this.inFlight.set(id, run);
       const payload = run.length === 1 ? first.payload : run.map((r) => r.payload).join(this.rule.separator);
       const bytes = payload.length; // UTF-16 units: close enough for a budget, and free
-      this.payloadBytes.set(id, bytes);
+      this.inFlight.set(id, { run, bytes });
       this.inFlightBytes += bytes;
       publish(first.topic, payload).then(
         () => this.settle(id, gen, undefined),
         (err: unknown) => this.settle(id, gen, err instanceof Error ? err : new Error(String(err))),
       );
     }
-    if (this.outbox.stats().pending === 0) this.stopPacing(); // the backlog is out: live from here on
+    if (this.pacingState && this.outbox.stats().pending === 0) this.stopPacing(); // the backlog is out: live from here on
     if (this.inFlight.size === 0 && this.outbox.stats().pending === 0) this.emit('idle');
   }
 
   private settle(id: number, gen: number, err: Error | undefined): void {
     if (gen !== this.generation) return; // already released by detach()
-    const run = this.inFlight.get(id);
-    if (!run) return;
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
     this.inFlight.delete(id);
-    this.inFlightBytes -= this.payloadBytes.get(id) ?? 0;
-    this.payloadBytes.delete(id);
+    this.inFlightBytes -= entry.bytes;
+    const { run } = entry;
     const seqs = run.map((r) => r.seq);
     if (!err) {
       for (const s of seqs) this.failures.delete(s);
