@@ -245,10 +245,8 @@ export class CumulocityAgent extends MqttAgent {
    */
   platformHttp(): PlatformHttpAccess | undefined {
     const a = this.cfg.auth;
-    const trust = {
-      ca: this.cfg.httpTls?.ca ?? this.cfg.tls?.ca,
-      verifyServer: this.cfg.httpTls?.verifyServer ?? this.cfg.tls?.verifyServer ?? true,
-    };
+    // The settings parser always sets httpTls; an agent configured in code falls back to the MQTT side's trust.
+    const trust = this.cfg.httpTls ?? { ca: this.cfg.tls?.ca, verifyServer: this.cfg.tls?.verifyServer ?? true };
     const baseUrl = this.cfg.httpUrl ?? `https://${this.cfg.host}`;
     if (a.mode === 'cert') {
       const jwt = this.token.current();

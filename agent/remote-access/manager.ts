@@ -80,31 +80,36 @@ export class RemoteAccess extends EventEmitter {
       return fail(`tunnel limit reached (${this.cfg.maxTunnels} open)`);
     }
     const http = this.http();
-    let side: { url: string; authorization?: string; protocols: string[]; secrets: string[]; sameHost: boolean };
+    // The connection's CA and verification setting only for the platform's own host; a relay elsewhere is checked against the system's CAs.
+    let side: {
+      url: string;
+      authorization?: string;
+      protocols: string[];
+      secrets: string[];
+      tls: ReturnType<typeof platformTls> | undefined;
+    };
     if ('relayUrl' in req.value) {
       const u = new URL(req.value.relayUrl);
       // The relay's session travels in the URL: its path and query are secrets.
-      const sameHost = http !== undefined && hostOf(http.baseUrl) === u.hostname;
       side = {
         url: req.value.relayUrl,
         protocols: [],
         secrets: [req.value.relayUrl, `${u.pathname}${u.search}`, u.search.slice(1)],
-        sameHost,
+        tls: http !== undefined && hostOf(http.baseUrl) === u.hostname ? platformTls(http) : undefined,
       };
     } else {
       if (!http) return fail(this.noHttp);
       const url = deviceEndpoint(http.baseUrl, req.value.key);
       if (!url.ok) return url;
       // Subprotocol "binary" as the platform's remote-access service answers it (see README, unverified parts).
-      side = { url: url.value, authorization: http.authorization, protocols: ['binary'], secrets: [req.value.key], sameHost: true };
+      side = { url: url.value, authorization: http.authorization, protocols: ['binary'], secrets: [req.value.key], tls: platformTls(http) };
     }
     const tunnel = new Tunnel({
       target,
       url: side.url,
       authorization: side.authorization,
       protocols: side.protocols,
-      // The connection's CA and verification setting only for the platform's own host; a relay elsewhere is checked against the system's CAs.
-      tls: http && side.sameHost ? platformTls(http) : undefined,
+      tls: side.tls,
       secrets: side.secrets,
       connectTimeoutMs: this.cfg.connectTimeoutSec * 1000,
       idleTimeoutMs: this.cfg.idleTimeoutSec * 1000,
