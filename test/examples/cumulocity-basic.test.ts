@@ -9,11 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, useSettings } from '../support/red';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-basic.json');
 const DEV = 'example-pi';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD'];
 
 describe('example cumulocity-basic.json', { timeout: 60_000 }, () => {
   let sim: CumulocitySimulator;
@@ -23,15 +22,7 @@ describe('example cumulocity-basic.json', { timeout: 60_000 }, () => {
   before(async () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(sim.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'example-pw',
-    });
+    restoreEnv = setC8yEnv(sim.port, DEV, 'example-pw');
     cleanup = useSettings().cleanup;
     await helper.startServer();
     const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];

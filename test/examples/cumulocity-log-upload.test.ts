@@ -11,11 +11,10 @@ import { SimPlatformHttp } from '../sim/platform-http';
 import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, useSettings } from '../support/red';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-log-upload.json');
 const DEV = 'example-logs';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD', 'C8Y_HTTP_URL'];
 const NODES: unknown[] = [...CORE_NODES, ...ALL_NODES, require('../../nodes/log-upload')];
 
 describe('example cumulocity-log-upload.json', { timeout: 60_000 }, () => {
@@ -29,16 +28,7 @@ describe('example cumulocity-log-upload.json', { timeout: 60_000 }, () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
     web = await SimPlatformHttp.start(sim);
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(sim.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'example-pw',
-      C8Y_HTTP_URL: web.url(),
-    });
+    restoreEnv = setC8yEnv(sim.port, DEV, 'example-pw', { C8Y_HTTP_URL: web.url() });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'da-example-logs-'));
     const journalctl = path.join(dir, 'journalctl');
     fs.writeFileSync(journalctl, "#!/bin/sh\nprintf '2026-11-20T10:00:01+0000 pi node-red[9]: Started flows\\n2026-11-20T10:00:00+0000 pi node-red[9]: Starting\\n'\n", {

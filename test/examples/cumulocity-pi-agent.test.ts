@@ -20,12 +20,11 @@ import { CumulocitySimulator } from '../sim/simulator';
 import { zip } from '../support/archives';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, helperUrl, useSettings } from '../support/red';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 import { until } from '../unit/devices/fake-sense-hat';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-pi-agent.json');
 const DEV = 'example-sense-pi';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD', 'C8Y_HTTP_URL'];
 const OUR_NODES: unknown[] = ['sense-hat-in', 'sense-hat-out', 'joystick', 'system-info', 'software-update', 'log-upload', 'remote-access'].map(
   (n) => require(`../../nodes/${n}`) as unknown,
 );
@@ -43,16 +42,7 @@ describe('example cumulocity-pi-agent.json', { timeout: 120_000 }, () => {
     sim = await CumulocitySimulator.start();
     sim.addDeviceUser(DEV, 'example-pw');
     web = await SimPlatformHttp.start(sim);
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(sim.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'example-pw',
-      C8Y_HTTP_URL: web.url(),
-    });
+    restoreEnv = setC8yEnv(sim.port, DEV, 'example-pw', { C8Y_HTTP_URL: web.url() });
     // A host with /proc but no Sense HAT: the Sense HAT nodes fall back to the simulated board.
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'da-pi-host-'));
     await writeFakeHost(root, demoHost(0));

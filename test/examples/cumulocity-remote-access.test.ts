@@ -11,11 +11,10 @@ import { CumulocitySimulator } from '../sim/simulator';
 import { CORE_NODES } from '../support/core-nodes';
 import { ALL_NODES, helper, statusMatching, useSettings } from '../support/red';
 import { closedSocket, connect, echoServer, roundTrip, type EchoServer } from '../support/tunnel';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'cumulocity-remote-access.json');
 const DEV = 'example-remote';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD', 'C8Y_HTTP_URL'];
 const NODES: unknown[] = [...CORE_NODES, ...ALL_NODES, require('../../nodes/remote-access')];
 
 describe('example cumulocity-remote-access.json', { timeout: 60_000 }, () => {
@@ -32,16 +31,7 @@ describe('example cumulocity-remote-access.json', { timeout: 60_000 }, () => {
     sim.addDeviceUser(DEV, 'example-pw');
     web = await SimPlatformHttp.start(sim);
     echo = await echoServer();
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(sim.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'example-pw',
-      C8Y_HTTP_URL: web.url(),
-    });
+    restoreEnv = setC8yEnv(sim.port, DEV, 'example-pw', { C8Y_HTTP_URL: web.url() });
     cleanup = useSettings().cleanup;
   });
   afterEach(async () => {

@@ -12,12 +12,11 @@ import { CumulocitySimulator } from '../sim/simulator';
 import { PyaiotBroker } from '../sim-pyaiot/broker';
 import { PyaiotNodeSim } from '../sim-pyaiot/node';
 import { CORE_NODES } from '../support/core-nodes';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 import { ALL_NODES, helper, useSettings } from '../support/red';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'pyaiot-gateway.json');
 const DEV = 'pyaiot-gw';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD', 'PYAIOT_BROKER_URL'];
 const OUR_NODES: unknown[] = [require('../../nodes/gateway-discovery') as unknown];
 
 describe('example pyaiot-gateway.json', { timeout: 60_000 }, () => {
@@ -31,16 +30,7 @@ describe('example pyaiot-gateway.json', { timeout: 60_000 }, () => {
     c8y = await CumulocitySimulator.start();
     c8y.addDeviceUser(DEV, 'gw-pw');
     broker = await PyaiotBroker.start();
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(c8y.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'gw-pw',
-      PYAIOT_BROKER_URL: broker.url,
-    });
+    restoreEnv = setC8yEnv(c8y.port, DEV, 'gw-pw', { PYAIOT_BROKER_URL: broker.url });
     cleanup = useSettings().cleanup;
     await helper.startServer();
     const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];

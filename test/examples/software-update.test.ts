@@ -14,11 +14,10 @@ import { tgz } from '../support/archives';
 import { CORE_NODES } from '../support/core-nodes';
 import { fileServer, type FileServer } from '../support/file-server';
 import { ALL_NODES, helper, useSettings } from '../support/red';
-import { setEnv } from '../support/env';
+import { setC8yEnv } from '../support/env';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'examples', 'software-update.json');
 const DEV = 'example-sw';
-const ENV = ['C8Y_HOST', 'C8Y_PORT', 'C8Y_PROTOCOL', 'C8Y_TENANT', 'C8Y_DEVICE_ID', 'C8Y_USER', 'C8Y_PASSWORD'];
 
 describe('example software-update.json', { timeout: 60_000 }, () => {
   let sim: CumulocitySimulator;
@@ -34,15 +33,7 @@ describe('example software-update.json', { timeout: 60_000 }, () => {
     srv.set('/hello-1.0.tgz', { body: tgz([{ name: 'hello.sh', data: 'echo hello\n', mode: 0o755 }]) });
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'da-sw-example-'));
     settings = useSettings({ userDir, deviceAgentSoftwareUpdate: { minFreeBytes: 0 } });
-    restoreEnv = setEnv(ENV, {
-      C8Y_HOST: '127.0.0.1',
-      C8Y_PORT: String(sim.port),
-      C8Y_PROTOCOL: 'mqtt',
-      C8Y_TENANT: 't12345',
-      C8Y_DEVICE_ID: DEV,
-      C8Y_USER: `device_${DEV}`,
-      C8Y_PASSWORD: 'example-pw',
-    });
+    restoreEnv = setC8yEnv(sim.port, DEV, 'example-pw');
     await helper.startServer();
     const flow = JSON.parse(fs.readFileSync(FILE, 'utf8')) as Record<string, unknown>[];
     for (const n of flow) if (n['type'] === 'device-agent-software-update') n['allowHttp'] = true;
