@@ -69,7 +69,7 @@ function get(store: FileStore, url: string, from: number, stallMs: number, onDat
       },
       (res) => {
         const status = res.statusCode ?? 0;
-        if (status >= 400 || (status !== 200 && status !== 206)) {
+        if (status !== 200 && status !== 206) {
           res.resume();
           reject(new TransferError(STATUS.IO_ERROR, `file service answered HTTP ${status}`));
           return;

@@ -7,7 +7,15 @@
  * number of an earlier connection. Session life cycle and status: MqttAgent.
  */
 import * as hdc from '../dialects/hdc';
-import type { AlarmChange, DeviceEvent, Measurement, Operation, OperationStatus, Outbound } from '../dialects/types';
+import {
+  ok,
+  type AlarmChange,
+  type DeviceEvent,
+  type Measurement,
+  type Operation,
+  type OperationStatus,
+  type Outbound,
+} from '../dialects/types';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../transport/backoff';
 import type { Outbox } from '../transport/outbox';
 import type { MqttSession, SessionEnd, SessionSettings, TlsSettings } from '../transport/session';
@@ -54,18 +62,16 @@ const GUARDED = ['reboot_device', 'shutdown_device', 'decommission_device'] as c
 const LONG_RUNNING = ['software_update', 'file_download', 'file_upload'];
 
 /** Severity as the HDC alarm state (clear = 0); the cloud defines what each state means. */
-export const ALARM_STATE: Record<string, number> = { WARNING: 1, MINOR: 2, MAJOR: 3, CRITICAL: 4 };
+const ALARM_STATE: Record<string, number> = { WARNING: 1, MINOR: 2, MAJOR: 3, CRITICAL: 4 };
 
 interface Waiting {
-  count: number;
   /** Results by command number; undefined when the session ended first. */
   settle(results: Map<number, hdc.CommandResult> | undefined, error?: string): void;
   timer?: NodeJS.Timeout | undefined;
-  what: string;
 }
 
 /** A cloud refusal of a request (`success:false`). */
-export class CloudError extends Error {
+class CloudError extends Error {
   constructor(
     message: string,
     readonly codes: number[],
@@ -85,8 +91,6 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
   private gap: Promise<void> = Promise.resolve();
   private mailboxBusy = false;
   private mailboxAgain = false;
-  /** Open methods by operation, for the answer. */
-  private readonly methods = new WeakMap<Operation, hdc.MethodRequest>();
   /** Inbound messages refused as bad input since start. */
   badMessages = 0;
   /** Replies for numbers nobody waits for (unknown or duplicate). */
@@ -108,10 +112,6 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     );
   }
 
-  get thingKey(): string {
-    return this.cfg.thingKey;
-  }
-
   start(): void {
     this.startSession(this.sessionSettings());
   }
@@ -124,18 +124,21 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     return { topic: 'api', payload: hdc.encodeCommand(c), priority, batchable: true };
   }
 
+  /** Stores one command (MqttAgent.send: control records on the control lane, the rest as telemetry). */
+  private put(c: hdc.Command, priority: Outbound['priority']): Promise<void> {
+    return this.send(ok(this.record(c, priority)));
+  }
+
   sendMeasurement(m: Measurement): Promise<void> {
     if (m.child) return Promise.reject(new Error('Helix Device Cloud has no child devices in this agent'));
     const items = m.series.map((s) => ({ key: s.series, value: s.value, time: m.time }));
     for (const i of items) if (!Number.isFinite(i.value)) return Promise.reject(new Error(`value of ${i.key} is not a finite number`));
-    return this.outbox
-      .put(this.record(hdc.propertyBatch(this.cfg.thingKey, items, this.at()), 'telemetry'), 'telemetry')
-      .then(() => undefined);
+    return this.put(hdc.propertyBatch(this.cfg.thingKey, items, this.at()), 'telemetry');
   }
 
   sendEvent(e: DeviceEvent): Promise<void> {
     if (e.child) return Promise.reject(new Error('Helix Device Cloud has no child devices in this agent'));
-    return this.outbox.put(this.record(hdc.logPublish(this.cfg.thingKey, e.text, e.time), 'telemetry'), 'telemetry').then(() => undefined);
+    return this.put(hdc.logPublish(this.cfg.thingKey, e.text, e.time), 'telemetry');
   }
 
   sendAlarm(a: AlarmChange): Promise<void> {
@@ -145,21 +148,17 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
         ? { key: a.type, state: ALARM_STATE[a.severity] ?? 1, msg: a.text, time: a.time }
         : { key: a.type, state: 0, msg: 'cleared', time: this.at() };
     // Alarms are control records: the original flushes them at once and never drops them.
-    return this.outbox.put(this.record(hdc.alarmBatch(this.cfg.thingKey, [item], this.at()), 'control'), 'control').then(() => undefined);
+    return this.put(hdc.alarmBatch(this.cfg.thingKey, [item], this.at()), 'control');
   }
 
   sendAttributes(attrs: Readonly<Record<string, string>>, time: Date): Promise<void> {
     const items = Object.entries(attrs).map(([key, value]) => ({ key, value, time }));
     if (items.length === 0) return Promise.reject(new Error('no attributes to send'));
-    return this.outbox
-      .put(this.record(hdc.attributeBatch(this.cfg.thingKey, items, this.at()), 'telemetry'), 'telemetry')
-      .then(() => undefined);
+    return this.put(hdc.attributeBatch(this.cfg.thingKey, items, this.at()), 'telemetry');
   }
 
   sendLocation(fix: GeoLocation): Promise<void> {
-    return this.outbox
-      .put(this.record(hdc.locationBatch(this.cfg.thingKey, [fix], this.at()), 'telemetry'), 'telemetry')
-      .then(() => undefined);
+    return this.put(hdc.locationBatch(this.cfg.thingKey, [fix], this.at()), 'telemetry');
   }
 
   sendConfiguration(): Promise<void> {
@@ -272,12 +271,9 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
 
   /** Stored commands: numbered into one request; a cloud refusal is logged (telemetry has no one to tell). */
   protected override publishRecord(session: MqttSession, _topic: string, joined: string): Promise<void> {
-    const count = hdc.commandCount(joined);
     return this.spaced().then(() => {
       const n = this.nextNumber();
       const w: Waiting = {
-        count,
-        what: 'records',
         settle: (results) => {
           if (w.timer) clearTimeout(w.timer);
           for (const [i, r] of results ?? []) {
@@ -305,8 +301,6 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     const n = this.nextNumber();
     const result = new Promise<hdc.CommandResult>((resolve, reject) => {
       const w: Waiting = {
-        count: 1,
-        what: c.command,
         settle: (results, error) => {
           if (w.timer) clearTimeout(w.timer);
           const r = results?.get(1);
@@ -445,13 +439,12 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
       return;
     }
     const op: Operation = { id, fragment: method, deviceId: this.cfg.thingKey, params: req.params };
-    this.methods.set(op, req);
     this.tracker.accept(op);
   }
 
   /** The flow's outcome (or the tracker's timeout) becomes the `mailbox.ack`. */
   private onOutcome(op: Operation, status: OperationStatus, reason?: string, result?: string[]): void {
-    const id = op.id ?? this.methods.get(op)?.id;
+    const id = op.id; // set from the mailbox item in dispatch(), and kept in restart markers
     if (id === undefined) {
       this.emit('warning', `no mailbox id to answer ${op.fragment} with (${status})`);
       return;
@@ -482,11 +475,6 @@ export class HdcAgent extends MqttAgent implements ExtendedAgent {
     );
     const text = status === 'EXECUTING' ? 'started' : status === 'SUCCESSFUL' ? 'complete' : 'failed';
     this.putControl(this.record(hdc.logPublish(this.cfg.thingKey, `OTA: ${pkg} ${text}`, at), 'control'));
-  }
-
-  /** Progress text for an open method (`mailbox.update`). */
-  progress(id: string, msg: string): void {
-    this.putControl(this.record(hdc.mailboxUpdate(id, msg), 'control'));
   }
 
   /** A stored, numbered-when-sent `mailbox.ack` (control lane: kept across restarts, never dropped). */

@@ -15,7 +15,7 @@ const TRANSPORT_BY_PORT: Record<string, 'mqtt' | 'mqtts' | 'wss'> = { '1883': 'm
 const DEFAULT_PORT = { mqtt: 1883, mqtts: 8883, wss: 443 } as const;
 
 /** An `http://host:port` proxy (user and password allowed in the URL only through the environment). */
-export function parseProxy(raw: string): Result<string | undefined> {
+function parseProxy(raw: string): Result<string | undefined> {
   if (raw === '') return ok(undefined);
   let u: URL;
   try {

@@ -20,7 +20,7 @@ interface ConnectOptions {
 }
 
 /** Opens a CONNECT tunnel to `host:port` through `proxy`; resolves with the raw socket. */
-export function connectTunnel(proxy: URL, host: string, port: number, timeoutMs = 15_000): Promise<net.Socket> {
+function connectTunnel(proxy: URL, host: string, port: number, timeoutMs = 15_000): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
     const socket: net.Socket =

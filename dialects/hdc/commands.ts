@@ -75,13 +75,8 @@ export function alarmBatch(thing: string, items: readonly AlarmItem[], at: Date)
   };
 }
 
-/** The location fields of one fix; all but lat/lng optional (§4). */
-export type Location = GeoLocation;
-
-export const LOCATION_NUMBERS = ['heading', 'altitude', 'speed', 'fixAcc'] as const;
-export const LOCATION_TEXTS = ['fixType', 'streetNumber', 'street', 'city', 'state', 'zipCode', 'country'] as const;
-
-export function locationBatch(thing: string, items: readonly Location[], at: Date): Command {
+/** One `location.batch` of fixes; all fields but lat/lng optional (§4). */
+export function locationBatch(thing: string, items: readonly GeoLocation[], at: Date): Command {
   const data: Json[] = items.map((l) => ({
     lat: l.lat,
     lng: l.lng,
@@ -133,10 +128,6 @@ export function filePut(thing: string, fileName: string, crc32: number, global: 
 
 export function propertyCurrent(thing: string, key: string): Command {
   return { command: 'property.current', params: { thingKey: thing, key } };
-}
-
-export function attributeCurrent(thing: string, key: string): Command {
-  return { command: 'attribute.current', params: { thingKey: thing, key } };
 }
 
 export function diagPing(): Command {
