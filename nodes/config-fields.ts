@@ -83,3 +83,28 @@ export function checkHost(host: string): string | undefined {
   if (/[\s/]/.test(host)) return `host "${host}" must be a host name or address, without scheme or path`;
   return undefined;
 }
+
+/**
+ * Scheme, host and port of a broker setting: `mqtt://host[:port]` or `mqtts://host[:port]` (no path,
+ * no user in the URL), or a bare host name meaning `bare` on its default port. `what` names the
+ * setting in the reasons (e.g. "pyaiot broker URL").
+ */
+export function brokerEndpoint(raw: string, what: string, bare: 'mqtt' | 'mqtts'): Result<{ url: string; host: string; tls: boolean }> {
+  if (/^[a-z]+:\/\//i.test(raw)) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      return fail(`"${raw}" is not a URL`);
+    }
+    const scheme = u.protocol.replace(/:$/, '');
+    if (scheme !== 'mqtt' && scheme !== 'mqtts') return fail(`${what} must be mqtt:// or mqtts://, not ${scheme}://`);
+    if (u.pathname !== '' && u.pathname !== '/') return fail(`${what} has no path`);
+    if (u.username || u.password) return fail('put user and password into the credentials, not the URL');
+    const port = u.port || (scheme === 'mqtt' ? '1883' : '8883');
+    return ok({ url: `${scheme}://${u.hostname}:${port}`, host: u.hostname.replace(/^\[|\]$/g, ''), tls: scheme === 'mqtts' });
+  }
+  const bad = checkHost(raw);
+  if (bad) return fail(bad);
+  return ok({ url: `${bare}://${raw}:${bare === 'mqtt' ? 1883 : 8883}`, host: raw, tls: bare === 'mqtts' });
+}

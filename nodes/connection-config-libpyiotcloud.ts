@@ -8,7 +8,7 @@ import { fail, ok, type Result } from '../dialects/types';
 import { BAUD_RATES } from '../devices/uart/interface';
 import { checkDevicePath } from '../devices/uart/linux';
 import type { TlsSettings } from '../transport/session';
-import { bool, checkHost, int, list, pinList, readTls, secretFrom, str } from './config-fields';
+import { bool, brokerEndpoint, int, list, pinList, readTls, secretFrom, str } from './config-fields';
 import type { ConfigContext, ConnectionCredentials, ConnectionDef } from './connection-config';
 
 export const HEADER_GPIO: readonly number[] = Array.from({ length: 28 }, (_, i) => i);
@@ -41,23 +41,7 @@ export interface LibpyiotcloudConfig {
 function endpoint(def: ConnectionDef): Result<{ url: string; host: string; tls: boolean }> {
   const raw = str(def['lpcUrl']);
   if (!raw) return fail('broker URL is not set (mqtt://host:1883 or mqtts://host:8883)');
-  if (/^[a-z]+:\/\//i.test(raw)) {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return fail(`"${raw}" is not a URL`);
-    }
-    const scheme = u.protocol.replace(/:$/, '');
-    if (scheme !== 'mqtt' && scheme !== 'mqtts') return fail(`libpyiotcloud URL must be mqtt:// or mqtts://, not ${scheme}://`);
-    if (u.pathname !== '' && u.pathname !== '/') return fail('libpyiotcloud URL has no path');
-    if (u.username || u.password) return fail('put user and password into the credentials, not the URL');
-    const port = u.port || (scheme === 'mqtt' ? '1883' : '8883');
-    return ok({ url: `${scheme}://${u.hostname}:${port}`, host: u.hostname.replace(/^\[|\]$/g, ''), tls: scheme === 'mqtts' });
-  }
-  const bad = checkHost(raw);
-  if (bad) return fail(bad);
-  return ok({ url: `mqtts://${raw}:8883`, host: raw, tls: true });
+  return brokerEndpoint(raw, 'libpyiotcloud URL', 'mqtts');
 }
 
 /** Checks the settings and builds the agent configuration (devices are made by the registry). */

@@ -7,7 +7,7 @@
 import { checkNodeId, checkResourceName, type ResourceValue, type ValueStyle } from '../dialects/pyaiot';
 import { fail, ok, type Result } from '../dialects/types';
 import type { TlsSettings } from '../transport/session';
-import { checkHost, int, readTls, secretFrom, str } from './config-fields';
+import { brokerEndpoint, int, readTls, secretFrom, str } from './config-fields';
 import type { ConfigContext, ConnectionCredentials, ConnectionDef } from './connection-config';
 
 export interface PyaiotConfig {
@@ -32,23 +32,7 @@ export interface PyaiotConfig {
 /** Scheme, host and port from the broker setting; a bare host means mqtt on 1883. */
 export function pyaiotEndpoint(raw: string): Result<{ url: string; host: string; tls: boolean }> {
   if (!raw) return fail('broker URL is not set (mqtt://host:1883; pyaiot itself uses port 1886)');
-  if (/^[a-z]+:\/\//i.test(raw)) {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return fail(`"${raw}" is not a URL`);
-    }
-    const scheme = u.protocol.replace(/:$/, '');
-    if (scheme !== 'mqtt' && scheme !== 'mqtts') return fail(`pyaiot broker URL must be mqtt:// or mqtts://, not ${scheme}://`);
-    if (u.pathname !== '' && u.pathname !== '/') return fail('pyaiot broker URL has no path');
-    if (u.username || u.password) return fail('put user and password into the credentials, not the URL');
-    const port = u.port || (scheme === 'mqtt' ? '1883' : '8883');
-    return ok({ url: `${scheme}://${u.hostname}:${port}`, host: u.hostname.replace(/^\[|\]$/g, ''), tls: scheme === 'mqtts' });
-  }
-  const bad = checkHost(raw);
-  if (bad) return fail(bad);
-  return ok({ url: `mqtt://${raw}:1883`, host: raw, tls: false });
+  return brokerEndpoint(raw, 'pyaiot broker URL', 'mqtt');
 }
 
 /** The static resources: `name`, `os`, `board` from their fields, then the JSON object of extra ones. */
